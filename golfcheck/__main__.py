@@ -1,0 +1,5 @@
+import sys
+
+from golfcheck.cli import main
+
+sys.exit(main())

@@ -1,0 +1,85 @@
+"""The rule interface. One module per rule in ``rules/`` (shipped as ``golfcheck.rules``).
+
+A rule module reads top to bottom: metadata, the check, its examples. ``check`` is pure: it takes
+the :class:`~golfcheck.engine.AuditContext` (parsed facts of every code file, the run configuration
+and the folder's evidence files) and yields findings. No I/O.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Iterable, Mapping
+
+from golfcheck.findings import Finding, Severity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from golfcheck.engine import AuditContext
+
+RULES_DOC_URL = "https://github.com/golfcheck/golfcheck/blob/main/docs/rules.md"
+
+
+@dataclass(frozen=True)
+class Ruling:
+    """What a rule rests on: a maintainer ruling, README rule, issue or PR, with a link."""
+
+    source: str
+    url: str
+    summary: str = ""
+
+    def cite(self) -> str:
+        return f"{self.source} <{self.url}>"
+
+
+@dataclass(frozen=True)
+class Example:
+    """A VALID or INVALID example written by us (never copied from a submission).
+
+    ``code`` is the audited ``train_gpt.py`` (dedented). ``files`` adds other files of the
+    submission folder (README.md, run.sh, logs, sibling modules). For INVALID examples ``severity``
+    is the severity expected for this rule's finding (default: the rule's own) and ``lines``, when
+    given, the 1-based lines at which the rule must fire. ``trap`` names the RULES.md trap or shape
+    the example covers.
+    """
+
+    code: str
+    files: Mapping[str, str] = field(default_factory=dict)
+    trap: str = ""
+    severity: Severity | None = None
+    lines: tuple[int, ...] = ()
+
+    @property
+    def source(self) -> str:
+        return textwrap.dedent(self.code).lstrip("\n")
+
+    def folder_files(self) -> dict[str, str]:
+        out = {"train_gpt.py": self.source}
+        out.update({k: textwrap.dedent(v).lstrip("\n") for k, v in self.files.items()})
+        return out
+
+
+class Rule:
+    """Base class: subclasses set the metadata and implement :meth:`check`."""
+
+    id: ClassVar[str]
+    name: ClassVar[str]  # kebab-case
+    severity: ClassVar[Severity]
+    summary: ClassVar[str]  # one line
+    rationale: ClassVar[str] = ""
+    looks_for: ClassVar[str] = ""
+    traps: ClassVar[tuple[str, ...]] = ()
+    rulings: ClassVar[tuple[Ruling, ...]] = ()
+    VALID: ClassVar[tuple[Example, ...]] = ()
+    INVALID: ClassVar[tuple[Example, ...]] = ()
+
+    def check(self, ctx: "AuditContext") -> Iterable[Finding]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # ----------------------------------------------------------------- helpers for subclasses
+    @classmethod
+    def ruling_text(cls) -> str:
+        return "; ".join(r.cite() for r in cls.rulings)
+
+    @classmethod
+    def help_uri(cls) -> str:
+        return cls.rulings[0].url if cls.rulings else f"{RULES_DOC_URL}#{cls.id.lower()}"

@@ -1,0 +1,1 @@
+"""Reference masked-diffusion LM (MDLM) for Parameter Golf: trainer, causal evaluator, artifact."""

@@ -1,0 +1,41 @@
+"""The rule catalogue: one module per rule, ``gcNNN_<name>.py``, each defining one Rule subclass.
+
+Shipped as ``golfcheck.rules`` (see pyproject's package-dir mapping).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from functools import lru_cache
+
+from golfcheck.rule import Rule
+
+_MODULE = re.compile(r"^gc\d{3}_\w+$")
+
+
+@lru_cache(maxsize=None)
+def all_rules() -> tuple[type[Rule], ...]:
+    """Every rule class, sorted by id."""
+    found: dict[str, type[Rule]] = {}
+    for info in pkgutil.iter_modules(__path__):
+        if not _MODULE.match(info.name):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and getattr(value, "id", None):
+                if value.__module__ != module.__name__:
+                    continue
+                if value.id in found and found[value.id] is not value:
+                    raise RuntimeError(f"duplicate rule id {value.id}")
+                found[value.id] = value
+    return tuple(found[k] for k in sorted(found))
+
+
+def get_rule(rule_id: str) -> type[Rule] | None:
+    key = rule_id.upper()
+    for rule in all_rules():
+        if rule.id == key or rule.name == rule_id.lower():
+            return rule
+    return None
