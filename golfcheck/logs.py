@@ -99,7 +99,7 @@ _NOT_CONFIG = {
     "total_eval_time",
 }
 _KV_TOKEN = re.compile(r"(?:^|\s)[A-Za-z_]\w*[:=]\S")
-_NOT_CONFIG_PREFIX = ("final_", "quantized", "diagnostic", "legal_ttt", "ttt_", "ttpr", "gptq", "GPTQ")
+_NOT_CONFIG_PREFIX = ("final_", "quantized", "diagnostic", "legal_ttt", "ttt_chunk", "ttt_progress", "ttpr")
 
 
 def hyperparameter_echoes(text: str) -> dict[str, str]:
