@@ -1,0 +1,507 @@
+"""Source normalisation: what code does a shipped file really run?
+
+Self-extracting wrappers (``exec(lzma.decompress(base64.b85decode("...")), ...)``, raw LZMA2 with
+the call's own ``format``/``filters``, zlib, gzip, bz2, brotli, base64/base85 chains, nested) are
+decoded statically — nothing is ever executed — with every decompression size-capped.
+``exec(open(<sibling>).read())`` stubs and local imports are followed inside the submission folder
+only. Code that cannot be decoded, and native helpers (``load_inline``, ``ctypes``, compiler
+subprocesses), are reported as opaque (GC002).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bz2
+import codecs
+import gzip
+import lzma
+import os
+import posixpath
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import libcst as cst
+
+from golfcheck.decompress import DEFAULT_CAP, DecompressionError, decompress
+from golfcheck.findings import Finding, Severity
+
+MAX_DEPTH = 6  # nested wrappers
+DECODED_CAP = 16 * 1024 * 1024  # no honest train_gpt.py decodes to more than this
+
+NATIVE_CALLS = {
+    "load_inline": "torch.utils.cpp_extension.load_inline compiles inline C++/CUDA",
+    "cpp_extension.load": "torch.utils.cpp_extension.load compiles a C++/CUDA extension",
+    "CDLL": "ctypes.CDLL loads a native library",
+    "cdll.LoadLibrary": "ctypes loads a native library",
+    "ctypes.PyDLL": "ctypes loads a native library",
+}
+COMPILERS = ("g++", "gcc", "nvcc", "clang", "clang++", "c++", "cc", "make", "cmake")
+NATIVE_SUFFIXES = (".cpp", ".cc", ".cu", ".cuh", ".c", ".h", ".hpp", ".so")
+
+
+@dataclass
+class Source:
+    """One unit of code to analyse.
+
+    ``path`` is the shipped file (relative to the audited root); ``text`` is the code to parse —
+    the file itself, or the decoded payload of a wrapper (``in_payload``), whose line numbers refer
+    to that payload.
+    """
+
+    path: str
+    text: str
+    in_payload: bool = False
+    origin: str = "file"  # file | wrapper:<chain> | sibling-exec | local-import
+    via: str | None = None  # the file that led here (exec stub, importer)
+
+
+@dataclass
+class Normalised:
+    sources: list[Source] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # GC001 / GC002 raised while normalising
+
+
+class Opaque(Exception):
+    """An expression golfcheck will not or cannot evaluate statically."""
+
+
+class _Unknown:
+    pass
+
+
+# ------------------------------------------------------------------------------------ evaluation
+DECODERS = {
+    "base64.b85decode": base64.b85decode,
+    "base64.b64decode": base64.b64decode,
+    "base64.standard_b64decode": base64.standard_b64decode,
+    "base64.urlsafe_b64decode": base64.urlsafe_b64decode,
+    "base64.a85decode": base64.a85decode,
+    "base64.b32decode": base64.b32decode,
+    "base64.b16decode": base64.b16decode,
+    "base64.decodebytes": base64.decodebytes,
+    "binascii.a2b_base64": binascii.a2b_base64,
+    "binascii.unhexlify": binascii.unhexlify,
+    "bytes.fromhex": bytes.fromhex,
+}
+DECOMPRESSORS = {
+    "lzma.decompress": "lzma",
+    "zlib.decompress": "zlib",
+    "gzip.decompress": "gzip",
+    "bz2.decompress": "bz2",
+    "brotli.decompress": "brotli",
+    "zstandard.decompress": "zstd",
+}
+CONST_MODULES = {"lzma": lzma, "zlib": zlib}
+
+
+def dotted_name(node: cst.CSTNode) -> str | None:
+    """``a.b.c`` for Name/Attribute chains, else None."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted_name(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+class StaticEvaluator:
+    """Evaluates the decode chain of a wrapper: literals, module constants and an allowlist of calls."""
+
+    def __init__(self, aliases: dict[str, str], consts: dict[str, cst.BaseExpression], file_name: str):
+        self.aliases = aliases  # local name -> qualified name ("L" -> "lzma", "b85decode" -> "base64.b85decode")
+        self.consts = consts
+        self.file_name = file_name
+        self.chain: list[str] = []
+        self._depth = 0
+
+    def qualify(self, node: cst.CSTNode) -> str | None:
+        name = dotted_name(node)
+        if not name:
+            return None
+        head, _, rest = name.partition(".")
+        base = self.aliases.get(head, head)
+        return f"{base}.{rest}" if rest else base
+
+    def eval(self, node: cst.CSTNode) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > 60:
+                raise Opaque("expression too deep")
+            return self._eval(node)
+        finally:
+            self._depth -= 1
+
+    def _eval(self, node: cst.CSTNode) -> Any:
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            value = node.evaluated_value
+            if value is None:
+                raise Opaque("string literal")
+            return value
+        if isinstance(node, cst.Integer):
+            return int(node.value, 0)
+        if isinstance(node, (cst.List, cst.Tuple)):
+            return [self.eval(el.value) for el in node.elements]
+        if isinstance(node, cst.Dict):
+            out = {}
+            for el in node.elements:
+                if not isinstance(el, cst.DictElement):
+                    raise Opaque("dict unpacking")
+                out[self.eval(el.key)] = self.eval(el.value)
+            return out
+        if isinstance(node, cst.BinaryOperation):
+            left, right = self.eval(node.left), self.eval(node.right)
+            if isinstance(node.operator, cst.BitOr):
+                return left | right
+            if isinstance(node.operator, cst.Add):
+                return left + right
+            raise Opaque("operator")
+        if isinstance(node, cst.Name):
+            if node.value == "__file__":
+                return self.file_name
+            if node.value in self.consts:
+                value = self.consts.pop(node.value)  # guard against self-reference
+                try:
+                    return self.eval(value)
+                finally:
+                    self.consts[node.value] = value
+            qual = self.aliases.get(node.value)
+            if qual:
+                return self._module_const(qual)
+            raise Opaque(f"name {node.value}")
+        if isinstance(node, cst.Attribute):
+            qual = self.qualify(node)
+            if qual:
+                return self._module_const(qual)
+            raise Opaque("attribute")
+        if isinstance(node, cst.Call):
+            return self._call(node)
+        raise Opaque(type(node).__name__)
+
+    def _module_const(self, qual: str) -> Any:
+        mod, _, attr = qual.rpartition(".")
+        if mod in CONST_MODULES and attr.isupper():
+            value = getattr(CONST_MODULES[mod], attr, _Unknown)
+            if value is not _Unknown:
+                return value
+        raise Opaque(qual)
+
+    def _call(self, node: cst.Call) -> Any:
+        args = [a for a in node.args if a.keyword is None and not a.star]
+        kwargs = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        func = node.func
+        # Method calls on evaluated values: x.decode(), x.encode(), s.replace(a, b), open(p).read()
+        if isinstance(func, cst.Attribute) and self.qualify(func) not in DECODERS | DECOMPRESSORS.keys():
+            method = func.attr.value
+            if method in ("decode", "encode", "replace", "read", "read_text", "strip"):
+                receiver = self.eval(func.value)
+                if isinstance(receiver, _FileRef):
+                    if method in ("read", "read_text"):
+                        return receiver
+                    raise Opaque("file method")
+                vals = [self.eval(a.value) for a in args]
+                if method == "decode" and isinstance(receiver, (bytes, bytearray)):
+                    encoding = next((v for v in vals if isinstance(v, str)), "utf-8")
+                    return bytes(receiver).decode(encoding, errors="replace")
+                if method == "encode" and isinstance(receiver, str):
+                    return receiver.encode("utf-8")
+                if method == "replace" and isinstance(receiver, (str, bytes)) and len(vals) == 2:
+                    return receiver.replace(vals[0], vals[1])
+                if method == "strip" and isinstance(receiver, (str, bytes)):
+                    return receiver.strip()
+                raise Opaque(f".{method}()")
+        qual = self.qualify(func)
+        if qual in DECODERS:
+            data = self.eval(args[0].value)
+            self.chain.append(qual.rsplit(".", 1)[1])
+            try:
+                return DECODERS[qual](data)
+            except (ValueError, TypeError, binascii.Error) as exc:
+                raise Opaque(f"{qual} failed: {exc}") from None
+        if qual in DECOMPRESSORS:
+            data = self.eval(args[0].value)
+            method = DECOMPRESSORS[qual]
+            kw = {}
+            if method == "lzma":
+                if "format" in kwargs:
+                    kw["format"] = self.eval(kwargs["format"])
+                if "filters" in kwargs:
+                    kw["filters"] = self.eval(kwargs["filters"])
+                if kw.get("format") == lzma.FORMAT_RAW:
+                    method = "lzma-raw"
+            self.chain.append(method)
+            try:
+                return decompress(bytes(data), method, cap=DECODED_CAP, **kw)
+            except DecompressionError as exc:
+                raise Opaque(f"{method}: {exc}") from None
+        if qual == "codecs.decode" and len(args) >= 2:
+            data, enc = self.eval(args[0].value), self.eval(args[1].value)
+            if enc in ("base64", "base_64", "hex", "zlib", "zip", "bz2", "rot13", "rot_13", "utf-8", "utf8"):
+                if enc in ("zlib", "zip"):
+                    return decompress(bytes(data), "zlib", cap=DECODED_CAP)
+                if enc == "bz2":
+                    return decompress(bytes(data), "bz2", cap=DECODED_CAP)
+                self.chain.append(enc)
+                return codecs.decode(data, enc)
+            raise Opaque(f"codecs.decode {enc}")
+        if qual == "str" and len(args) >= 1:
+            value = self.eval(args[0].value)
+            if isinstance(value, (bytes, bytearray)):
+                return bytes(value).decode("utf-8", errors="replace")
+            if isinstance(value, str):
+                return value
+            raise Opaque("str()")
+        if qual == "compile" and args:
+            return self.eval(args[0].value)
+        if qual in ("open", "io.open", "pathlib.Path", "Path") and args:
+            target = self.eval(args[0].value)
+            if isinstance(target, str):
+                return _FileRef(target)
+            raise Opaque("open()")
+        if qual in ("os.path.join", "posixpath.join"):
+            parts = [self.eval(a.value) for a in args]
+            if all(isinstance(p, str) for p in parts):
+                return posixpath.join(*parts)
+        if qual in ("os.path.dirname", "os.path.abspath", "os.path.realpath") and args:
+            value = self.eval(args[0].value)
+            if isinstance(value, str):
+                return posixpath.dirname(value) if qual.endswith("dirname") else value
+        raise Opaque(f"call {qual or '<expr>'}")
+
+
+@dataclass(frozen=True)
+class _FileRef:
+    path: str
+
+
+# ------------------------------------------------------------------------------------ collection
+class _WrapperScan(cst.CSTVisitor):
+    """Collects import aliases, top-level literal constants, exec/eval calls and native-code calls."""
+
+    METADATA_DEPENDENCIES = (cst.metadata.PositionProvider,)
+
+    def __init__(self):
+        self.aliases: dict[str, str] = {}
+        self.consts: dict[str, cst.BaseExpression] = {}
+        self.execs: list[tuple[cst.Call, int, int]] = []
+        self.native: list[tuple[str, int, int]] = []
+        self.imports: list[tuple[str, int]] = []  # module names imported (first component for relative)
+        self._depth = 0
+
+    def _pos(self, node):
+        p = self.get_metadata(cst.metadata.PositionProvider, node)
+        return p.start.line, p.start.column
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            name = dotted_name(alias.name) or ""
+            local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name.split(".")[0]
+            self.aliases[local] = name if alias.asname else local
+            self.imports.append((name, self._pos(node)[0]))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = dotted_name(node.module) if node.module else ""
+        dots = len(node.relative)
+        if isinstance(node.names, cst.ImportStar):
+            self.imports.append(("." * dots + (module or ""), self._pos(node)[0]))
+            return
+        for alias in node.names:
+            name = dotted_name(alias.name) or ""
+            local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
+            if module and not dots:
+                self.aliases[local] = f"{module}.{name}"
+            self.imports.append(("." * dots + (f"{module}.{name}" if module else name), self._pos(node)[0]))
+
+    def visit_FunctionDef(self, node) -> None:
+        self._depth += 1
+
+    def leave_FunctionDef(self, node) -> None:
+        self._depth -= 1
+
+    def visit_ClassDef(self, node) -> None:
+        self._depth += 1
+
+    def leave_ClassDef(self, node) -> None:
+        self._depth -= 1
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self._depth == 0 and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString, cst.Call, cst.BinaryOperation)):
+                self.consts[node.targets[0].target.value] = node.value
+
+    def visit_Call(self, node: cst.Call) -> None:
+        name = dotted_name(node.func) or ""
+        line, col = self._pos(node)
+        if name in ("exec", "eval", "builtins.exec") and node.args:
+            self.execs.append((node, line, col))
+            return
+        for key, why in NATIVE_CALLS.items():
+            if name == key or name.endswith("." + key) or (key == "CDLL" and name.endswith("CDLL")):
+                self.native.append((why, line, col))
+                return
+        if name.split(".")[-1] in ("run", "call", "check_call", "check_output", "Popen", "system"):
+            text = cst.Module([]).code_for_node(node)
+            for comp in COMPILERS:
+                if f'"{comp}"' in text or f"'{comp}'" in text or f'"{comp} ' in text or f"'{comp} " in text:
+                    self.native.append((f"subprocess runs the compiler {comp}", line, col))
+                    return
+
+
+def _gc001(path: str, line: int, col: int, message: str, in_payload: bool) -> Finding:
+    return Finding("GC001", Severity.ERROR, path, line, col, message, in_payload=in_payload,
+                   ruling="README: train_gpt.py must compile and run from the records folder")
+
+
+def _gc002(path: str, line: int, col: int, message: str, in_payload: bool) -> Finding:
+    return Finding("GC002", Severity.WARNING, path, line, col, message, in_payload=in_payload,
+                   ruling="RULES.md §3.1: code golfcheck cannot read needs a human reviewer")
+
+
+def decode_text(data: bytes, path: str) -> tuple[str | None, Finding | None]:
+    """UTF-8 text of a code file, or a GC001 finding saying why it is not Python source."""
+    if not data.strip():
+        return None, _gc001(path, 1, 0, "file is empty: nothing to run", False)
+    if b"\x00" in data[:8192]:
+        return None, _gc001(path, 1, 0, "file is binary, not Python source", False)
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, _gc001(path, line, 0, f"file is not valid UTF-8 (byte {exc.start})", False)
+
+
+def parse(source: Source) -> tuple[cst.Module | None, Finding | None]:
+    """libcst parse; a syntax error becomes GC001 (never an exception)."""
+    try:
+        return cst.parse_module(source.text), None
+    except cst.ParserSyntaxError as exc:
+        where = "decoded payload" if source.in_payload else "file"
+        msg = f"{where} does not parse: {exc.message}"
+        return None, _gc001(source.path, max(1, exc.raw_line), max(0, exc.raw_column), msg, source.in_payload)
+    except (RecursionError, MemoryError, ValueError, TypeError) as exc:
+        return None, _gc001(source.path, 1, 0, f"file does not parse: {type(exc).__name__}", source.in_payload)
+
+
+class Normaliser:
+    """Turns the shipped files of one submission into Sources (and GC001/GC002 findings)."""
+
+    def __init__(self, root: Path, read=None):
+        self.root = root
+        self.read = read or (lambda rel: (root / rel).read_bytes())
+        self.seen: set[str] = set()
+        self.modules: dict[str, cst.Module] = {}  # id(source) -> parsed module, reused by facts
+
+    def _inside(self, rel: str) -> str | None:
+        norm = posixpath.normpath(rel)
+        if norm.startswith("..") or posixpath.isabs(norm):
+            return None
+        try:
+            target = (self.root / norm).resolve()
+            target.relative_to(self.root.resolve())
+        except (ValueError, OSError):
+            return None
+        return norm if target.is_file() else None
+
+    def run(self, rels: Iterable[str]) -> Normalised:
+        out = Normalised()
+        for rel in rels:
+            self._file(rel, out, origin="file", via=None)
+        return out
+
+    def _file(self, rel: str, out: Normalised, origin: str, via: str | None) -> None:
+        if rel in self.seen:
+            return
+        self.seen.add(rel)
+        try:
+            data = self.read(rel)
+        except OSError as exc:
+            out.findings.append(_gc001(rel, 1, 0, f"cannot read file: {exc.strerror or exc}", False))
+            return
+        text, bad = decode_text(data, rel)
+        if bad:
+            out.findings.append(bad)
+            return
+        self._source(Source(rel, text, False, origin, via), out, depth=0)
+
+    def _source(self, src: Source, out: Normalised, depth: int) -> None:
+        module, bad = parse(src)
+        if bad:
+            out.findings.append(bad)
+            return
+        out.sources.append(src)
+        self.modules[id(src)] = module
+        try:
+            wrapper = cst.metadata.MetadataWrapper(module, unsafe_skip_copy=True)
+            scan = _WrapperScan()
+            wrapper.visit(scan)
+        except RecursionError:
+            out.findings.append(_gc002(src.path, 1, 0, "code nests too deeply to analyse", src.in_payload))
+            return
+        for why, line, col in scan.native:
+            out.findings.append(_gc002(src.path, line, col, f"opaque native code: {why}; golfcheck cannot audit it", src.in_payload))
+        file_name = posixpath.basename(src.path)
+        for call, line, col in scan.execs:
+            ev = StaticEvaluator(scan.aliases, dict(scan.consts), file_name)
+            try:
+                value = ev.eval(call.args[0].value)
+            except Opaque as exc:
+                out.findings.append(_gc002(src.path, line, col, f"exec/eval of code that cannot be decoded statically ({exc})", src.in_payload))
+                continue
+            except (RecursionError, MemoryError, OverflowError, ValueError, TypeError) as exc:
+                out.findings.append(_gc002(src.path, line, col, f"exec/eval argument could not be evaluated ({type(exc).__name__})", src.in_payload))
+                continue
+            if isinstance(value, _FileRef):
+                sibling = self._inside(posixpath.join(posixpath.dirname(src.path), value.path))
+                if sibling is None:
+                    out.findings.append(_gc002(src.path, line, col, f"exec of a file outside the submission folder or missing: {value.path!r}", src.in_payload))
+                else:
+                    self._file(sibling, out, origin="sibling-exec", via=src.path)
+                continue
+            if isinstance(value, (bytes, bytearray)):
+                value = bytes(value).decode("utf-8", errors="replace")
+            if not isinstance(value, str):
+                out.findings.append(_gc002(src.path, line, col, "exec of a value that is not source text", src.in_payload))
+                continue
+            if depth >= MAX_DEPTH:
+                out.findings.append(_gc002(src.path, line, col, "wrappers nested too deeply", src.in_payload))
+                continue
+            chain = ">".join(ev.chain) or "literal"
+            self._source(Source(src.path, value, True, f"wrapper:{chain}", src.path), out, depth + 1)
+        base_dir = posixpath.dirname(src.path)
+        for name, _line in scan.imports:
+            rel = self._local_module(base_dir, name)
+            if rel:
+                self._file(rel, out, origin="local-import", via=src.path)
+
+    def _local_module(self, base_dir: str, name: str) -> str | None:
+        dots = len(name) - len(name.lstrip("."))
+        parts = [p for p in name.lstrip(".").split(".") if p]
+        if not parts:
+            return None
+        here = base_dir
+        for _ in range(max(0, dots - 1)):
+            here = posixpath.dirname(here)
+        for n in range(len(parts), 0, -1):
+            stem = posixpath.join(here, *parts[:n])
+            for cand in (stem + ".py", posixpath.join(stem, "__init__.py")):
+                found = self._inside(cand)
+                if found:
+                    return found
+        return None
+
+
+def native_files(rels: Iterable[str]) -> list[str]:
+    """C/C++/CUDA sources and shared objects shipped in the folder."""
+    return [r for r in rels if r.lower().endswith(NATIVE_SUFFIXES)]
+
+
+def native_file_findings(rels: Iterable[str]) -> list[Finding]:
+    return [
+        _gc002(r, 1, 0, "native code shipped in the folder (C/C++/CUDA or a shared object): golfcheck cannot audit it", False)
+        for r in native_files(rels)
+    ]
+
+
+__all__ = ["Source", "Normalised", "Normaliser", "parse", "decode_text", "dotted_name", "native_file_findings", "DEFAULT_CAP", "os"]
