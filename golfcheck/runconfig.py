@@ -1,0 +1,327 @@
+"""The effective run configuration of a submission.
+
+Settings are read from the code (``os.environ.get("X", default)`` with casts such as ``int(...)``,
+``float(...)``, ``bool(int(...))``, comparisons, and argparse defaults), then overridden — in this
+order — by the README's run command (``VAR=value torchrun ...``, ``export VAR=value``), a run script
+in the folder, and the ``key: value`` hyperparameter lines the logs echo (what actually ran).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import libcst as cst
+
+from golfcheck.source import dotted_name
+
+ENV_GETTERS = {"os.environ.get", "os.getenv", "environ.get", "getenv", "os.environ.setdefault", "env.get"}
+ASSIGN_IN_COMMAND = re.compile(r"(?:(?<=\s)|^)([A-Z][A-Z0-9_]+)=(\"[^\"]*\"|'[^']*'|[^\s;&|`]*)")
+COMMAND_HINT = re.compile(r"(torchrun|python3?\b|train_gpt|export\s|^\s*env\s|\bSEED=)")
+ECHO_LINE = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*[:=]\s*(\S.{0,200}?)\s*$")
+FALSY = {"", "0", "false", "no", "off", "none", "0.0"}
+
+
+def parse_scalar(text: str) -> Any:
+    """'True' -> True, '3' -> 3, '0.5' -> 0.5, else the stripped string."""
+    t = text.strip().strip("\"'")
+    if t in ("True", "true"):
+        return True
+    if t in ("False", "false"):
+        return False
+    if t in ("None", "none", "null"):
+        return None
+    try:
+        return int(t)
+    except ValueError:
+        pass
+    try:
+        return float(t)
+    except ValueError:
+        return t
+
+
+def truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in FALSY
+    return bool(value)
+
+
+@dataclass
+class Setting:
+    """One configurable value: where it is read in the code, its default, and its effective value."""
+
+    key: str  # lower-case attribute or variable name
+    env: str | None
+    default: Any
+    value: Any
+    source: str  # where the effective value comes from
+    path: str = ""
+    line: int = 0
+    expr: cst.BaseExpression | None = field(default=None, repr=False)
+
+
+@dataclass
+class RunConfig:
+    settings: dict[str, Setting] = field(default_factory=dict)
+
+    def get(self, name: str) -> Setting | None:
+        return self.settings.get(name.lower())
+
+    def value(self, name: str, default: Any = None) -> Any:
+        s = self.get(name)
+        return default if s is None else s.value
+
+    def enabled(self, name: str) -> bool | None:
+        """Truthiness of a setting's effective value; None if unknown."""
+        s = self.get(name)
+        return None if s is None else truthy(s.value)
+
+    def add(self, setting: Setting) -> None:
+        for key in {setting.key, (setting.env or "").lower()} - {""}:
+            self.settings.setdefault(key, setting)
+
+    def override(self, name: str, raw: str, source: str, final: bool = False) -> None:
+        """Set a value from outside the code; ``final`` values (log echoes) bypass the code's casts."""
+        s = self.get(name)
+        if s is None:
+            self.add(Setting(name.lower(), name if name.isupper() else None, None, parse_scalar(raw), source))
+            return
+        s.value = _apply(s.expr, raw) if (s.expr is not None and not final) else parse_scalar(raw)
+        s.source = source
+
+    def to_dict(self) -> dict:
+        seen, out = set(), {}
+        for s in self.settings.values():
+            if id(s) in seen:
+                continue
+            seen.add(id(s))
+            out[s.env or s.key] = {"value": s.value, "default": s.default, "source": s.source}
+        return out
+
+
+# ------------------------------------------------------------------------------ code settings
+class _Unevaluable(Exception):
+    pass
+
+
+def _env_call(node: cst.CSTNode) -> tuple[str, cst.BaseExpression | None] | None:
+    """('NAME', default-expr) if ``node`` is an environment read."""
+    if isinstance(node, cst.Call) and (dotted_name(node.func) or "") in ENV_GETTERS and node.args:
+        first = node.args[0].value
+        if isinstance(first, cst.SimpleString) and isinstance(first.evaluated_value, str):
+            default = node.args[1].value if len(node.args) > 1 else None
+            return first.evaluated_value, default
+    if isinstance(node, cst.Subscript) and dotted_name(node.value) in ("os.environ", "environ"):
+        el = node.slice[0].slice if node.slice else None
+        if isinstance(el, cst.Index) and isinstance(el.value, cst.SimpleString):
+            return el.value.evaluated_value, None
+    return None
+
+
+def _literal(node: cst.BaseExpression | None) -> Any:
+    if node is None:
+        return None
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        return node.evaluated_value
+    if isinstance(node, cst.Integer):
+        return int(node.value.replace("_", ""), 0)
+    if isinstance(node, cst.Float):
+        return float(node.value.replace("_", ""))
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[node.value]
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        v = _literal(node.expression)
+        if isinstance(v, (int, float)):
+            return -v
+    raise _Unevaluable
+
+
+def _eval(node: cst.BaseExpression, raw: Any) -> Any:
+    """Evaluate a setting expression with its environment read replaced by ``raw``."""
+    if _env_call(node) is not None:
+        return raw
+    if isinstance(node, cst.Call):
+        name = dotted_name(node.func) or ""
+        if name in ("int", "float", "bool", "str") and len(node.args) == 1:
+            v = _eval(node.args[0].value, raw)
+            if name == "int":
+                return int(float(v)) if isinstance(v, str) and "." in v else int(v)
+            return {"float": float, "bool": bool, "str": str}[name](v)
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("lower", "strip", "upper"):
+            v = _eval(node.func.value, raw)
+            return getattr(str(v), node.func.attr.value)()
+        raise _Unevaluable
+    if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+        left = _eval(node.left, raw)
+        comp = node.comparisons[0]
+        right = _literal_or_seq(comp.comparator)
+        op = comp.operator
+        if isinstance(op, cst.Equal):
+            return left == right
+        if isinstance(op, cst.NotEqual):
+            return left != right
+        if isinstance(op, cst.In):
+            return left in right
+        if isinstance(op, cst.NotIn):
+            return left not in right
+        if isinstance(op, cst.GreaterThan):
+            return left > right
+        raise _Unevaluable
+    if isinstance(node, cst.BooleanOperation):
+        a, b = _eval(node.left, raw), _eval(node.right, raw)
+        return (a and b) if isinstance(node.operator, cst.And) else (a or b)
+    return _literal(node)
+
+
+def _literal_or_seq(node):
+    if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+        return [_literal(e.value) for e in node.elements]
+    return _literal(node)
+
+
+def _apply(expr: cst.BaseExpression, raw: Any) -> Any:
+    try:
+        return _eval(expr, raw)
+    except (_Unevaluable, ValueError, TypeError):
+        return parse_scalar(raw) if isinstance(raw, str) else raw
+
+
+def _contains_env(node: cst.CSTNode) -> tuple[str, cst.BaseExpression | None] | None:
+    found = []
+
+    class V(cst.CSTVisitor):
+        def visit_Call(self, n):
+            hit = _env_call(n)
+            if hit:
+                found.append(hit)
+                return False
+
+        def visit_Subscript(self, n):
+            hit = _env_call(n)
+            if hit:
+                found.append(hit)
+                return False
+
+    node.visit(V())
+    return found[0] if len(found) == 1 else None
+
+
+def _target_name(target: cst.BaseExpression) -> str | None:
+    if isinstance(target, cst.Name):
+        return target.value
+    if isinstance(target, cst.Attribute):
+        return target.attr.value
+    return None
+
+
+class _SettingsScan(cst.CSTVisitor):
+    METADATA_DEPENDENCIES = (cst.metadata.PositionProvider,)
+
+    def __init__(self, path: str):
+        self.path = path
+        self.found: list[Setting] = []
+
+    def _add(self, name: str, env: str | None, default: Any, expr, node) -> None:
+        line = self.get_metadata(cst.metadata.PositionProvider, node).start.line
+        self.found.append(Setting(name.lower(), env, default, default, f"default in {self.path}:{line}", self.path, line, expr))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) == 1:
+            self._assignment(node.targets[0].target, node.value, node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._assignment(node.target, node.value, node)
+
+    def _assignment(self, target, value, node) -> None:
+        name = _target_name(target)
+        hit = _contains_env(value)
+        if not name or not hit:
+            return
+        env, default_expr = hit
+        try:
+            raw_default = _literal(default_expr)
+        except _Unevaluable:
+            raw_default = None
+        default = _apply(value, raw_default if raw_default is None else str(raw_default) if not isinstance(raw_default, str) else raw_default)
+        if raw_default is not None and not isinstance(raw_default, str):
+            # os.environ.get("X", 0) returns the int 0 when unset: evaluate with the literal itself
+            default = _apply(value, raw_default)
+        self._add(name, env, default, value, node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not isinstance(node.func, cst.Attribute) or node.func.attr.value != "add_argument":
+            return
+        flags = [a.value.evaluated_value for a in node.args if a.keyword is None and isinstance(a.value, cst.SimpleString)]
+        longs = [f for f in flags if isinstance(f, str) and f.startswith("--")]
+        if not longs:
+            return
+        kw = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        dest = kw.get("dest")
+        name = dest.evaluated_value if isinstance(dest, cst.SimpleString) else longs[0][2:].replace("-", "_")
+        try:
+            default = _literal(kw.get("default"))
+        except _Unevaluable:
+            default = None
+        action = kw.get("action")
+        if default is None and isinstance(action, cst.SimpleString) and action.evaluated_value == "store_true":
+            default = False
+        self._add(name, None, default, None, node)
+
+
+def settings_from_code(module: cst.Module, path: str) -> list[Setting]:
+    scan = _SettingsScan(path)
+    cst.metadata.MetadataWrapper(module, unsafe_skip_copy=True).visit(scan)
+    return scan.found
+
+
+# ------------------------------------------------------------------------------ overrides
+def command_overrides(text: str) -> dict[str, str]:
+    """``VAR=value`` assignments on command-like lines of a README or shell script."""
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        if not COMMAND_HINT.search(line) and not re.match(r"^\s*[A-Z][A-Z0-9_]+=", line):
+            continue
+        for name, value in ASSIGN_IN_COMMAND.findall(line):
+            out[name] = value.strip("\"'")
+    return out
+
+
+def log_echoes(text: str) -> dict[str, str]:
+    try:
+        from golfcheck.logs import hyperparameter_echoes  # the log parser's own reader
+    except ImportError:  # pragma: no cover - the parser always ships
+        hyperparameter_echoes = None
+    if hyperparameter_echoes is not None:
+        return hyperparameter_echoes(text)
+    out: dict[str, str] = {}
+    for line in text.splitlines()[:2000]:
+        m = ECHO_LINE.match(line)
+        if m:
+            out.setdefault(m.group(1), m.group(2))
+    return out
+
+
+def resolve(
+    code_settings: Iterable[Setting],
+    readme: tuple[str, str] | None = None,
+    run_scripts: Iterable[tuple[str, str]] = (),
+    logs: Iterable[tuple[str, str]] = (),
+) -> RunConfig:
+    """Combine code defaults with README, run-script and log evidence (later sources win)."""
+    cfg = RunConfig()
+    for s in code_settings:
+        cfg.add(s)
+    if readme:
+        for name, value in command_overrides(readme[1]).items():
+            cfg.override(name, value, f"{readme[0]} run command")
+    for rel, text in run_scripts:
+        for name, value in command_overrides(text).items():
+            cfg.override(name, value, rel)
+    for rel, text in logs:
+        for key, value in log_echoes(text).items():
+            if cfg.get(key) is not None:  # only echoes of settings the code reads
+                cfg.override(key, value, f"echoed in {rel}", final=True)
+    return cfg
