@@ -1,0 +1,92 @@
+"""Shared helpers of the folder checks: the severity profile and finding construction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from golfcheck.findings import Finding, Severity
+from golfcheck.submission import Submission
+
+LIMIT_BYTES = 16_000_000
+LIMIT_SECONDS = 600.0
+
+README_RULES = "README, Submission Process <https://github.com/openai/parameter-golf#submission-process>"
+RULING_1902 = "PR #1902 progression cutoff <https://github.com/openai/parameter-golf/pull/1902>"
+RULING_1017 = "Issue #1017 field guide <https://github.com/openai/parameter-golf/issues/1017>"
+
+PROFILES = ("record", "non-record", "history")
+
+
+def profile_of(sub: Submission | None, requested: str | None = None) -> str:
+    """``record`` for the 10-minute track, ``non-record`` otherwise (explicit request wins)."""
+    if requested:
+        if requested not in PROFILES:
+            raise ValueError(f"unknown profile {requested!r}")
+        return requested
+    if sub is None:
+        return "record"
+    if sub.track == "track_non_record_16mb":
+        return "non-record"
+    track = (sub.submission_json or {}).get("track") if isinstance(sub.submission_json, dict) else None
+    if isinstance(track, str) and "non" in track.lower() and sub.track is None:
+        return "non-record"
+    return "record"
+
+
+def scaled(severity: Severity, profile: str) -> Severity:
+    """Errors for new record PRs, one step softer for non-record, notes for merged history."""
+    if profile == "history":
+        return Severity.NOTE
+    if profile == "non-record" and severity is Severity.ERROR:
+        return Severity.WARNING
+    return severity
+
+
+def display_path(sub: Submission, rel: str | None) -> str:
+    """The path a finding names: the folder as given, joined with the file's relative path."""
+    if not rel:
+        return str(sub.root)
+    return str(Path(sub.root) / rel)
+
+
+def finding(
+    rule: str,
+    severity: Severity,
+    sub: Submission,
+    rel: str | None,
+    line: int | None,
+    message: str,
+    ruling: str = "",
+    profile: str = "record",
+    evidence: str = "",
+) -> Finding:
+    return Finding(
+        rule=rule,
+        severity=scaled(severity, profile),
+        path=display_path(sub, rel),
+        line=max(1, int(line or 1)),
+        column=0,
+        message=message,
+        ruling=ruling,
+        evidence=evidence,
+    )
+
+
+def json_rel(sub: Submission) -> str | None:
+    return sub.submission_json_file.rel if sub.submission_json_file else None
+
+
+def json_line(sub: Submission, key: str, within: str | None = None) -> int:
+    """1-based line of the first ``"key"`` in submission.json (after ``"within"`` if given)."""
+    if sub.submission_json_file is None:
+        return 1
+    text = sub.submission_json_file.text
+    start = 0
+    if within is not None:
+        i = text.find(f'"{within}"')
+        if i >= 0:
+            start = i
+    i = text.find(f'"{key}"', start)
+    if i < 0:
+        return 1
+    return text.count("\n", 0, i) + 1

@@ -1,0 +1,253 @@
+"""Folder-level log analysis: per-seed table, scored-line selection against submission.json,
+duplicate logs and seed identity (GC506), JSON-vs-log agreement (GC603), val coverage (GC601).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from golfcheck.checks import evidence
+from golfcheck.checks.common import RULING_1017, finding, json_line, json_rel
+from golfcheck.findings import Finding, Severity
+from golfcheck.logs import CANONICAL_VAL_TOKENS, LogFile, Run, matches, parse_log, select_scored
+from golfcheck.submission import Submission
+
+_FILE_SEED = re.compile(r"(?:seed[_-]?|_s)(\d+)(?=[._]|$)", re.I)
+_FILE_SEED_TAIL = re.compile(r"_(\d+)\.(?:log|txt)$")
+
+
+def seed_from_name(rel: str) -> int | None:
+    """Seed a log's file name claims: ``train_seed42.log``, ``seed_0.log``, ``..._s42.txt``,
+    ``ternary_log_1337.txt``, ``log_10mins_seed-7.txt``."""
+    name = rel.rsplit("/", 1)[-1]
+    m = _FILE_SEED.search(name) or _FILE_SEED_TAIL.search(name)
+    return int(m.group(1)) if m else None
+
+
+@dataclass
+class RunRow:
+    run: Run
+    duplicate_of: str | None = None
+    name_seed: int | None = None
+    claimed: float | None = None
+    agrees: bool | None = None
+    counted: bool = False  # the run whose value stands for its seed
+
+    def to_dict(self) -> dict:
+        r = self.run
+        s = r.scored
+        loss = None if s is None else s.loss
+        return {
+            "log": r.log,
+            "run": r.index,
+            "seed": None if r.seed is None else int(r.seed.value),
+            "val_bpb": None if s is None else s.bpb,
+            "val_loss": loss,
+            "train_seconds": r.train_seconds,
+            "eval_seconds": r.eval_seconds(),
+            "total_bytes": None if r.total_bytes is None else int(r.total_bytes.value),
+            "scored_label": None if s is None else s.label,
+            "scored_line": None if s is None else s.line,
+            "scored_how": r.scored_how,
+            "train_data_seconds": r.train_data_seconds,
+            "hessian_seconds": None if r.hessian_s is None else float(r.hessian_s.value),
+            "eval_upper_seconds": r.eval_upper_seconds,
+            "model_bytes": None if r.model_bytes is None else int(r.model_bytes.value),
+            "model_format": r.model_format,
+            "code_bytes": _code_bytes(r),
+            "world_size": None if r.world_size is None else int(r.world_size.value),
+            "gpus": r.gpu_names,
+            "gpu_count": r.gpu_count or None,
+            "val_tokens": None if r.val_tokens is None else int(r.val_tokens.value),
+            "steps": r.stop_step or r.last_step,
+            "seed_in_file_name": self.name_seed,
+            "duplicate_of": self.duplicate_of,
+            "claimed_val_bpb": self.claimed,
+            "agrees_with_json": self.agrees,
+            "counted": self.counted,
+        }
+
+
+def _code_bytes(r: Run) -> int | None:
+    for v in (r.code_bytes_compressed, r.code_bytes, r.code_bytes_uncompressed):
+        if v is not None:
+            return int(v.value)
+    return None
+
+
+@dataclass
+class LogsResult:
+    rows: list[RunRow] = field(default_factory=list)
+    files: list[LogFile] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def seeds(self) -> dict[int, RunRow]:
+        """The counted run of each distinct in-log seed."""
+        return {int(r.run.seed.value): r for r in self.rows if r.counted and r.run.seed is not None}
+
+    def scored_values(self) -> dict[int, float]:
+        return {s: r.run.scored.bpb for s, r in self.seeds().items() if r.run.scored is not None}
+
+    def to_dict(self) -> dict:
+        return {
+            "runs": [r.to_dict() for r in self.rows],
+            "seeds": {str(s): {"val_bpb": r.run.scored.bpb if r.run.scored else None, "log": r.run.log}
+                      for s, r in sorted(self.seeds().items())},
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def analyse_logs(sub: Submission, profile: str = "record") -> LogsResult:
+    """Parse every log of the folder and check seeds and claimed values against submission.json."""
+    res = LogsResult()
+    data = sub.submission_json
+    claims = evidence.per_seed(data)
+    headline = evidence.number(data, "val_bpb")
+    jrel = json_rel(sub)
+    by_hash: dict[str, str] = {}
+    for lf in sub.logs:
+        parsed = parse_log(lf.text, lf.rel)
+        res.files.append(parsed)
+        if parsed.problem:
+            res.findings.append(finding("GC603", Severity.WARNING, sub, lf.rel, 1,
+                                        f"log {lf.rel} is not readable as text: {parsed.problem}", profile=profile))
+        dup = by_hash.get(parsed.sha256)
+        if dup is None:
+            by_hash[parsed.sha256] = lf.rel
+        else:
+            res.findings.append(finding(
+                "GC506", Severity.WARNING, sub, lf.rel, 1,
+                f"duplicate log: {lf.rel} is byte-identical to {dup}; counted once", profile=profile))
+        for run in parsed.runs:
+            row = RunRow(run, duplicate_of=dup, name_seed=seed_from_name(lf.rel))
+            res.rows.append(row)
+    _select(res, sub, claims, headline, profile)
+    _seed_identity(res, sub, claims, profile)
+    _coverage(res, sub, profile)
+    if not any(r.run.scored for r in res.rows if r.duplicate_of is None) and sub.logs:
+        res.findings.append(finding("GC602", Severity.WARNING, sub, sub.logs[0].rel, 1,
+                                    "no log carries a final val_bpb line", profile=profile))
+    return res
+
+
+def _select(res: LogsResult, sub: Submission, claims: dict[int, dict], headline: float | None, profile: str) -> None:
+    rows = [r for r in res.rows if r.duplicate_of is None]
+    # 1. per-run selection with the claim of the run's in-log seed (or the file name's seed)
+    for row in rows:
+        seed = None if row.run.seed is None else int(row.run.seed.value)
+        claim = claims.get(seed) if seed in claims else claims.get(row.name_seed) if row.name_seed in claims else None
+        val = evidence.number(claim, "val_bpb") if claim else None
+        if val is None and not claims and headline is not None:
+            val = headline  # single-value JSON: try the headline, fall back silently
+        select_scored(row.run, val)
+        if claim and val is not None:
+            row.claimed = val
+            row.agrees = row.run.scored is not None and matches(row.run.scored, val)
+    # 1b. runs with no matching claim follow the family of the lines that matched (§3.3: the
+    # scored label is a property of the script, e.g. a plain round-trip line next to a sliding one)
+    matched_labels = {r.run.scored.label for r in rows if r.run.scored and r.run.scored_how.startswith("matched")}
+    for row in rows:
+        run = row.run
+        if run.scored is None or run.scored_how.startswith("matched") or not matched_labels:
+            continue
+        same = [m for m in run.metrics if m.label in matched_labels]
+        if same and run.scored.label not in matched_labels:
+            same.sort(key=lambda m: (m.decimals, m.line))
+            run.scored, run.scored_how = same[-1], "same label as the lines matching submission.json"
+    # 2. one counted run per in-log seed: the one agreeing with the claim, else the first
+    groups: dict[int, list[RunRow]] = {}
+    for row in rows:
+        if row.run.seed is not None and row.run.scored is not None:
+            groups.setdefault(int(row.run.seed.value), []).append(row)
+    for seed, group in groups.items():
+        best = next((r for r in group if r.agrees), None) or next(
+            (r for r in group if r.run.scored and r.run.scored.kind != "json"), group[0])
+        best.counted = True
+        distinct = {round(r.run.scored.bpb, 4) for r in group if r.run.scored}
+        if len(group) > 1 and len(distinct) > 1 and not any(r.agrees for r in group):
+            res.findings.append(finding(
+                "GC506", Severity.WARNING, sub, best.run.log, best.run.seed.line if best.run.seed else 1,
+                f"seed {seed} has {len(group)} runs with different results "
+                f"({', '.join(f'{r.run.log}: {r.run.scored.bpb}' for r in group)}); "
+                f"counting {best.run.log}", profile=profile))
+    # 3. every per-seed claim must be found in some log
+    jrel = json_rel(sub)
+    for seed, claim in sorted(claims.items()):
+        val = evidence.number(claim, "val_bpb")
+        if val is None:
+            continue
+        same = [r for r in rows if r.run.seed is not None and int(r.run.seed.value) == seed]
+        named = [r for r in rows if r.name_seed == seed and r not in same]
+        if any(r.agrees for r in same):
+            continue
+        hit = next((r for r in named if r.agrees), None)
+        if hit is not None:
+            continue  # reported as a seed mismatch by _seed_identity
+        elsewhere = [r for r in rows if r.run.scored and any(matches(m, val) for m in r.run.metrics)]
+        if elsewhere:
+            r = elsewhere[0]
+            res.findings.append(finding(
+                "GC506", Severity.WARNING, sub, r.run.log, r.run.seed.line if r.run.seed else 1,
+                f"submission.json seed {seed} val_bpb {val} is the result of {r.run.log}, which ran seed "
+                f"{r.run.seed.value if r.run.seed else 'unknown'}", profile=profile))
+            continue
+        if same or named:
+            r = (same or named)[0]
+            got = r.run.scored
+            res.findings.append(finding(
+                "GC603", Severity.ERROR, sub, r.run.log, got.line if got else 1,
+                f"seed {seed}: submission.json val_bpb {val} but {r.run.log} says "
+                f"{got.bpb if got else 'nothing'}" + (f" ({got.label})" if got else ""),
+                profile=profile, evidence=f"{jrel}:{json_line(sub, str(seed), 'seed_results')}"))
+        else:
+            res.findings.append(finding(
+                "GC603", Severity.ERROR, sub, jrel, json_line(sub, str(seed)),
+                f"seed {seed}: submission.json val_bpb {val} has no log", profile=profile))
+
+
+def _seed_identity(res: LogsResult, sub: Submission, claims: dict[int, dict], profile: str) -> None:
+    rows = [r for r in res.rows if r.duplicate_of is None and r.run.index == 0]
+    for row in rows:
+        seed = None if row.run.seed is None else int(row.run.seed.value)
+        if seed is not None and row.name_seed is not None and seed != row.name_seed:
+            res.findings.append(finding(
+                "GC506", Severity.WARNING, sub, row.run.log, row.run.seed.line,
+                f"{row.run.log}: file name says seed {row.name_seed} but the log ran seed {seed}",
+                profile=profile))
+    declared = evidence.declared_seeds(sub.submission_json)
+    logged = set(res.seeds())
+    if declared and res.rows:
+        missing = [s for s in declared if s not in logged]
+        # a claim found under another seed or file name is reported above; list the rest once
+        if missing:
+            res.findings.append(finding(
+                "GC506", Severity.WARNING, sub, json_rel(sub), json_line(sub, "seeds"),
+                f"submission.json declares seed(s) {', '.join(map(str, missing))} that no log ran "
+                f"(logs ran: {', '.join(map(str, sorted(logged))) or 'none'})", profile=profile))
+    data = sub.submission_json
+    if isinstance(data, dict):
+        for key in data:
+            if "all_runs" in key or "disclosure" in key:
+                res.findings.append(finding(
+                    "GC506", Severity.WARNING, sub, json_rel(sub), json_line(sub, key),
+                    f"submission.json reports a subset of its runs ({key}); the headline must be "
+                    f"the mean of seeds chosen in advance", profile=profile))
+
+
+def _coverage(res: LogsResult, sub: Submission, profile: str) -> None:
+    canon = {n for ns in CANONICAL_VAL_TOKENS.values() for n in ns}
+    for row in res.rows:
+        r = row.run
+        if row.duplicate_of or r.val_tokens is None or not row.counted:
+            continue
+        n = int(r.val_tokens.value)
+        if n in canon:
+            continue
+        nearest = min(canon, key=lambda c: abs(c - n))
+        if n < nearest and (nearest - n) <= 65536:
+            continue  # tail truncation to a multiple of seq_len
+        res.findings.append(finding(
+            "GC601", Severity.WARNING, sub, r.log, r.val_tokens.line,
+            f"{r.log}: validation covers {n:,} tokens; the canonical split nearest to it has {nearest:,}",
+            ruling=RULING_1017, profile=profile))
