@@ -277,76 +277,27 @@ class _FileRef:
 
 
 # ------------------------------------------------------------------------------------ collection
-class _WrapperScan(cst.CSTVisitor):
-    """Collects import aliases, top-level literal constants, exec/eval calls and native-code calls."""
-
-    METADATA_DEPENDENCIES = (cst.metadata.PositionProvider,)
-
-    def __init__(self):
-        self.aliases: dict[str, str] = {}
-        self.consts: dict[str, cst.BaseExpression] = {}
-        self.execs: list[tuple[cst.Call, int, int]] = []
-        self.native: list[tuple[str, int, int]] = []
-        self.imports: list[tuple[str, int]] = []  # module names imported (first component for relative)
-        self._depth = 0
-
-    def _pos(self, node):
-        p = self.get_metadata(cst.metadata.PositionProvider, node)
-        return p.start.line, p.start.column
-
-    def visit_Import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            name = dotted_name(alias.name) or ""
-            local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name.split(".")[0]
-            self.aliases[local] = name if alias.asname else local
-            self.imports.append((name, self._pos(node)[0]))
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        module = dotted_name(node.module) if node.module else ""
-        dots = len(node.relative)
-        if isinstance(node.names, cst.ImportStar):
-            self.imports.append(("." * dots + (module or ""), self._pos(node)[0]))
-            return
-        for alias in node.names:
-            name = dotted_name(alias.name) or ""
-            local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
-            if module and not dots:
-                self.aliases[local] = f"{module}.{name}"
-            self.imports.append(("." * dots + (f"{module}.{name}" if module else name), self._pos(node)[0]))
-
-    def visit_FunctionDef(self, node) -> None:
-        self._depth += 1
-
-    def leave_FunctionDef(self, node) -> None:
-        self._depth -= 1
-
-    def visit_ClassDef(self, node) -> None:
-        self._depth += 1
-
-    def leave_ClassDef(self, node) -> None:
-        self._depth -= 1
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        if self._depth == 0 and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
-            if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString, cst.Call, cst.BinaryOperation)):
-                self.consts[node.targets[0].target.value] = node.value
-
-    def visit_Call(self, node: cst.Call) -> None:
-        name = dotted_name(node.func) or ""
-        line, col = self._pos(node)
-        if name in ("exec", "eval", "builtins.exec") and node.args:
-            self.execs.append((node, line, col))
-            return
+def native_calls(facts) -> list[tuple[str, int, int]]:
+    """Calls that load or build native code: (why, line, col)."""
+    out = []
+    for _f, c in facts.all_calls():
+        name = c.func or ""
         for key, why in NATIVE_CALLS.items():
-            if name == key or name.endswith("." + key) or (key == "CDLL" and name.endswith("CDLL")):
-                self.native.append((why, line, col))
-                return
-        if name.split(".")[-1] in ("run", "call", "check_call", "check_output", "Popen", "system"):
-            text = cst.Module([]).code_for_node(node)
-            for comp in COMPILERS:
-                if f'"{comp}"' in text or f"'{comp}'" in text or f'"{comp} ' in text or f"'{comp} " in text:
-                    self.native.append((f"subprocess runs the compiler {comp}", line, col))
-                    return
+            if name == key or name.endswith("." + key):
+                out.append((why, c.line, c.col))
+                break
+        else:
+            if c.name in ("run", "call", "check_call", "check_output", "Popen", "system"):
+                text = facts.code(c.node)
+                for comp in COMPILERS:
+                    if any(q + comp + e in text for q in "\"'" for e in ("\"", "'", " ")):
+                        out.append((f"subprocess runs the compiler {comp}", c.line, c.col))
+                        break
+    return out
+
+
+def exec_calls(facts) -> list[tuple[cst.Call, int, int]]:
+    return [(c.node, c.line, c.col) for _f, c in facts.all_calls() if c.func in ("exec", "eval", "builtins.exec") and c.node.args]
 
 
 def _gc001(path: str, line: int, col: int, message: str, in_payload: bool) -> Finding:
@@ -378,8 +329,17 @@ def parse(source: Source) -> tuple[cst.Module | None, Finding | None]:
         return cst.parse_module(source.text), None
     except cst.ParserSyntaxError as exc:
         where = "decoded payload" if source.in_payload else "file"
-        msg = f"{where} does not parse: {exc.message}"
-        return None, _gc001(source.path, max(1, exc.raw_line), max(0, exc.raw_column), msg, source.in_payload)
+        line, col, message = exc.raw_line, exc.raw_column, exc.message
+        try:  # CPython's own parser gives the position a Python user expects
+            import ast
+
+            ast.parse(source.text)
+        except SyntaxError as err:
+            line, col, message = err.lineno or line, max(0, (err.offset or 1) - 1), err.msg
+        except (ValueError, RecursionError, MemoryError):
+            pass
+        msg = f"{where} does not parse: {message}"
+        return None, _gc001(source.path, max(1, line), max(0, col), msg, source.in_payload)
     except (RecursionError, MemoryError, ValueError, TypeError) as exc:
         return None, _gc001(source.path, 1, 0, f"file does not parse: {type(exc).__name__}", source.in_payload)
 
@@ -391,7 +351,7 @@ class Normaliser:
         self.root = root
         self.read = read or (lambda rel: (root / rel).read_bytes())
         self.seen: set[str] = set()
-        self.modules: dict[str, cst.Module] = {}  # id(source) -> parsed module, reused by facts
+        self.facts: list = []  # Facts of every source, in order (one libcst parse and visit each)
 
     def _inside(self, rel: str) -> str | None:
         norm = posixpath.normpath(rel)
@@ -426,24 +386,25 @@ class Normaliser:
         self._source(Source(rel, text, False, origin, via), out, depth=0)
 
     def _source(self, src: Source, out: Normalised, depth: int) -> None:
+        from golfcheck.facts import Facts
+
         module, bad = parse(src)
         if bad:
             out.findings.append(bad)
             return
-        out.sources.append(src)
-        self.modules[id(src)] = module
         try:
-            wrapper = cst.metadata.MetadataWrapper(module, unsafe_skip_copy=True)
-            scan = _WrapperScan()
-            wrapper.visit(scan)
+            facts = Facts.build(src, module)
         except RecursionError:
             out.findings.append(_gc002(src.path, 1, 0, "code nests too deeply to analyse", src.in_payload))
             return
-        for why, line, col in scan.native:
+        out.sources.append(src)
+        self.facts.append(facts)
+        for why, line, col in native_calls(facts):
             out.findings.append(_gc002(src.path, line, col, f"opaque native code: {why}; golfcheck cannot audit it", src.in_payload))
         file_name = posixpath.basename(src.path)
-        for call, line, col in scan.execs:
-            ev = StaticEvaluator(scan.aliases, dict(scan.consts), file_name)
+        aliases = {k: v for k, v in facts.imports.items()}
+        for call, line, col in exec_calls(facts):
+            ev = StaticEvaluator(aliases, dict(facts.consts), file_name)
             try:
                 value = ev.eval(call.args[0].value)
             except Opaque as exc:
@@ -470,7 +431,7 @@ class Normaliser:
             chain = ">".join(ev.chain) or "literal"
             self._source(Source(src.path, value, True, f"wrapper:{chain}", src.path), out, depth + 1)
         base_dir = posixpath.dirname(src.path)
-        for name, _line in scan.imports:
+        for name, _line in facts.import_lines:
             rel = self._local_module(base_dir, name)
             if rel:
                 self._file(rel, out, origin="local-import", via=src.path)

@@ -161,7 +161,8 @@ def _select(res: LogsResult, sub: Submission, claims: dict[int, dict], headline:
         if row.run.seed is not None and row.run.scored is not None:
             groups.setdefault(int(row.run.seed.value), []).append(row)
     for seed, group in groups.items():
-        best = next((r for r in group if r.agrees), None) or next(
+        agreeing = sorted((r for r in group if r.agrees), key=lambda r: abs(r.run.scored.bpb - r.claimed))
+        best = (agreeing[0] if agreeing else None) or next(
             (r for r in group if r.run.scored and r.run.scored.kind != "json"), group[0])
         best.counted = True
         distinct = {round(r.run.scored.bpb, 4) for r in group if r.run.scored}

@@ -1,0 +1,141 @@
+"""Library entry points used by the CLI, the gate and other tools."""
+
+from __future__ import annotations
+
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from golfcheck.engine import Options, build_context, run_rules
+from golfcheck.errors import GolfcheckError
+from golfcheck.findings import Finding, Report, sort_key
+from golfcheck.submission import SKIP_DIRS, load_submission
+
+FOLDER_MARKERS = ("README.md", "submission.json")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One audit unit: a submission folder (with its evidence) or a lone code file."""
+
+    root: Path
+    code: tuple[str, ...]  # paths relative to root
+    folder: bool
+    display_root: str  # prefix for finding paths, relative to the user's argument
+
+
+def _is_submission_folder(d: Path) -> bool:
+    try:
+        names = {p.name for p in d.iterdir()}
+    except OSError:
+        return False
+    return any(m in names for m in FOLDER_MARKERS) or any(n.startswith("train") and n.endswith(".py") for n in names)
+
+
+def discover(paths: Iterable[str | Path]) -> list[Unit]:
+    """Turn CLI arguments into audit units. Raises GolfcheckError for a missing path."""
+    units: list[Unit] = []
+    for arg in paths:
+        p = Path(arg)
+        if not p.exists():
+            raise GolfcheckError("no such file or folder", str(arg))
+        if p.is_file():
+            units.append(Unit(p.parent, (p.name,), False, str(p.parent) if str(p.parent) != "." else ""))
+            continue
+        if _is_submission_folder(p) and any(p.glob("*.py")):
+            code = tuple(sorted(str(f.relative_to(p)) for f in p.rglob("*.py") if not (set(f.relative_to(p).parts) & SKIP_DIRS) and not f.is_symlink()))
+            units.append(Unit(p, code, True, str(p)))
+            continue
+        # a tree of many submissions or loose files: group .py files by their nearest folder
+        by_dir: dict[Path, list[str]] = {}
+        for f in sorted(p.rglob("*.py")):
+            rel_parts = f.relative_to(p).parts
+            if set(rel_parts) & SKIP_DIRS or f.is_symlink():
+                continue
+            by_dir.setdefault(f.parent, []).append(f.name)
+        for d, names in sorted(by_dir.items()):
+            is_folder = _is_submission_folder(d)
+            for name in names if not is_folder else [None]:
+                if is_folder:
+                    units.append(Unit(d, tuple(sorted(names)), True, str(d)))
+                else:
+                    units.append(Unit(d, (name,), False, str(d)))
+    return units
+
+
+def audit_unit(unit: Unit, options: Options) -> tuple[list[Finding], list[str]]:
+    """Audit one unit; finding paths are made relative to the user's argument."""
+    submission = load_submission(unit.root) if unit.folder else None
+    ctx = build_context(unit.root, list(unit.code), submission, options)
+    findings = run_rules(ctx)
+    prefix = unit.display_root
+    files = [_join(prefix, rel) for rel in unit.code]
+    if prefix:
+        findings = [_prefixed(f, prefix) for f in findings]
+    return findings, files
+
+
+def _join(prefix: str, rel: str) -> str:
+    return f"{prefix.rstrip('/')}/{rel}" if prefix and prefix != "." else rel
+
+
+def _prefixed(f: Finding, prefix: str) -> Finding:
+    from dataclasses import replace
+
+    return replace(f, path=_join(prefix, f.path))
+
+
+def _worker(args):
+    unit, options = args
+    try:
+        return audit_unit(unit, options)
+    except GolfcheckError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - never lose the rest of a batch to one file
+        from golfcheck.findings import Severity
+
+        path = _join(unit.display_root, unit.code[0]) if unit.code else unit.display_root
+        return [Finding("GC002", Severity.WARNING, path, 1, 0, f"golfcheck could not analyse this file ({type(exc).__name__}: {exc})")], [path]
+
+
+def audit_paths(
+    paths: Iterable[str | Path],
+    options: Options | None = None,
+    jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Static audit of files and folders. Never executes the audited code."""
+    options = options or Options()
+    units = discover(paths)
+    report = Report()
+    if not units:
+        return report
+    jobs = max(1, min(jobs if jobs > 0 else (os.cpu_count() or 1), len(units)))
+    results = []
+    if jobs == 1:
+        for i, unit in enumerate(units, 1):
+            results.append(_worker((unit, options)))
+            if progress:
+                progress(i, len(units))
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for i, res in enumerate(pool.map(_worker, [(u, options) for u in units], chunksize=1), 1):
+                results.append(res)
+                if progress:
+                    progress(i, len(units))
+    for findings, files in results:
+        report.findings.extend(findings)
+        report.files.extend(files)
+    report.findings.sort(key=sort_key)
+    return report
+
+
+def stderr_progress(done: int, total: int) -> None:
+    if total > 1 and sys.stderr.isatty():
+        sys.stderr.write(f"\raudited {done}/{total} units")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()

@@ -1,0 +1,312 @@
+"""Artifact bytes (GC501): counted code as shipped + compressed model file(s), compressor
+identified by content, decompression proved with a streamed, size-capped read, and a comparison
+with the sizes every log prints per seed.
+"""
+
+from __future__ import annotations
+
+import lzma
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from golfcheck.checks.common import LIMIT_BYTES, README_RULES, finding, json_line, json_rel
+from golfcheck.checks.counted_code import CountedCode, check_counted_code
+from golfcheck.checks.runs import LogsResult, analyse_logs
+from golfcheck.checks import evidence
+from golfcheck.findings import Finding, Severity
+from golfcheck.submission import Submission
+
+MODEL_SUFFIXES = (".ptz", ".pt", ".pth", ".bin", ".br", ".brotli", ".xz", ".lzma", ".zst", ".zstd", ".zlib",
+                  ".z", ".lrz", ".int8", ".int6", ".gz", ".npz", ".safetensors")
+DECOMPRESS_CAP = 2 * 1024 * 1024 * 1024  # no 16 MB artifact honestly expands past 2 GiB
+CHUNK = 1 << 20
+READ_CHUNK = 1 << 16
+
+
+def sniff(head: bytes) -> str | None:
+    """Compressor by magic bytes: zlib, zstd, xz, lzma (alone), gzip, lrzip; None if unknown."""
+    try:
+        from golfcheck.decompress import sniff as _sniff
+
+        name = _sniff(head)
+    except Exception:  # noqa: BLE001
+        name = None
+    return {"lzma-alone": "lzma"}.get(name, name) if name else None
+
+
+def stream_size(path: Path, method: str, cap: int = DECOMPRESS_CAP) -> tuple[int | None, str]:
+    """Decompress ``path`` chunk by chunk without keeping the output; (size, problem)."""
+    total = 0
+    try:
+        with open(path, "rb") as fh:
+            if method in ("zlib", "gzip"):
+                d = zlib.decompressobj(zlib.MAX_WBITS | (16 if method == "gzip" else 0))
+                for chunk in iter(lambda: fh.read(READ_CHUNK), b""):
+                    buf = chunk
+                    while buf:
+                        out = d.decompress(buf, CHUNK)
+                        total += len(out)
+                        if total > cap:
+                            return None, f"expands past the cap of {cap:,} bytes"
+                        buf = d.unconsumed_tail
+                    if d.eof:
+                        break
+                while not d.eof:
+                    out = d.decompress(b"", CHUNK)
+                    if not out:
+                        break
+                    total += len(out)
+                return (total, "") if d.eof else (None, "truncated stream")
+            if method in ("xz", "lzma"):
+                d = lzma.LZMADecompressor()
+                for chunk in iter(lambda: fh.read(READ_CHUNK), b""):
+                    out = d.decompress(chunk, CHUNK)
+                    total += len(out)
+                    while not d.eof and not d.needs_input:
+                        out = d.decompress(b"", CHUNK)
+                        total += len(out)
+                        if total > cap:
+                            return None, f"expands past the cap of {cap:,} bytes"
+                    if total > cap:
+                        return None, f"expands past the cap of {cap:,} bytes"
+                    if d.eof:
+                        break
+                return (total, "") if d.eof else (None, "truncated stream")
+            if method == "zstd":
+                import zstandard
+
+                reader = zstandard.ZstdDecompressor().stream_reader(fh, read_size=READ_CHUNK)
+                while True:
+                    out = reader.read(CHUNK)
+                    if not out:
+                        break
+                    total += len(out)
+                    if total > cap:
+                        return None, f"expands past the cap of {cap:,} bytes"
+                return total, ""
+            if method == "brotli":
+                import brotli
+
+                d = brotli.Decompressor()
+                for chunk in iter(lambda: fh.read(READ_CHUNK), b""):
+                    out = d.process(chunk, output_buffer_limit=CHUNK)
+                    total += len(out)
+                    while not d.is_finished() and not d.can_accept_more_data():
+                        out = d.process(b"", output_buffer_limit=CHUNK)
+                        total += len(out)
+                        if total > cap:
+                            return None, f"expands past the cap of {cap:,} bytes"
+                    if total > cap:
+                        return None, f"expands past the cap of {cap:,} bytes"
+                return (total, "") if d.is_finished() else (None, "truncated or not brotli")
+    except Exception as exc:  # noqa: BLE001 - corrupt data of any library: a finding, not a crash
+        return None, f"not valid {method} data ({type(exc).__name__}: {str(exc)[:80]})"
+    return None, f"cannot decompress {method} here"
+
+
+@dataclass
+class ModelFile:
+    rel: str
+    bytes: int
+    compressor: str | None
+    decompressed_bytes: int | None
+    problem: str = ""
+
+    def to_dict(self) -> dict:
+        return {"path": self.rel, "bytes": self.bytes, "compressor": self.compressor,
+                "decompressed_bytes": self.decompressed_bytes, "readable": self.decompressed_bytes is not None,
+                "problem": self.problem}
+
+
+@dataclass
+class SizeResult:
+    code_bytes: int | None
+    model_bytes: int | None
+    total_bytes: int | None
+    compressor: str | None
+    code_files: list[dict] = field(default_factory=list)
+    model_files: list[ModelFile] = field(default_factory=list)
+    per_seed: list[dict] = field(default_factory=list)
+    source: str = ""
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "code_bytes": self.code_bytes,
+            "model_bytes": self.model_bytes,
+            "total_bytes": self.total_bytes,
+            "limit": LIMIT_BYTES,
+            "compressor": self.compressor,
+            "source": self.source,
+            "code_files": self.code_files,
+            "model_files": [m.to_dict() for m in self.model_files],
+            "per_seed": self.per_seed,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def _rel(sub: Submission, p: Path) -> str:
+    try:
+        return p.relative_to(sub.root).as_posix()
+    except ValueError:
+        return p.name
+
+
+def find_model_files(sub: Submission) -> list[tuple[str, Path, str | None]]:
+    """Compressed model candidates among the non-code files: by magic bytes, or by name."""
+    out = []
+    for p in sub.other_files:
+        try:
+            with open(p, "rb") as fh:
+                head = fh.read(16)
+        except OSError:
+            continue
+        kind = sniff(head)
+        name = p.name.lower()
+        by_name = name.endswith(MODEL_SUFFIXES) or name.startswith("final_model")
+        if kind in ("gzip", "bz2") and not by_name:
+            continue
+        if kind or by_name:
+            out.append((_rel(sub, p), p, kind))
+    return out
+
+
+def _fmt_compressor(fmt: str | None) -> str | None:
+    if not fmt:
+        return None
+    low = fmt.lower()
+    for name in ("zstd", "zlib", "lzma", "brotli", "pergroup", "lrzip"):
+        if name in low:
+            return {"pergroup": "lrzip+brotli (per-group)"}.get(name, name)
+    return None
+
+
+def check_size(
+    sub: Submission,
+    profile: str = "record",
+    logs: LogsResult | None = None,
+    code: CountedCode | None = None,
+) -> SizeResult:
+    logs = logs or analyse_logs(sub, profile)
+    code = code or check_counted_code(sub, profile)
+    res = SizeResult(None, None, None, None)
+    res.findings.extend(code.findings)
+    # ---- code bytes: the counted file as shipped plus every sibling it runs
+    counted = sub.counted_file
+    if counted is not None:
+        total = 0
+        for rel in [counted.rel, *code.extra]:
+            p = Path(sub.root) / rel
+            try:
+                size = p.stat().st_size
+            except OSError:
+                continue
+            res.code_files.append({"path": rel, "bytes": size, "counted": rel == counted.rel})
+            total += size
+        res.code_bytes = total
+        if counted.rel != "train_gpt.py" and Path(sub.root).is_dir():
+            res.code_files[0]["note"] = "counted file is not named train_gpt.py"
+    # ---- model files shipped in the folder
+    for rel, p, kind in find_model_files(sub):
+        size = p.stat().st_size
+        methods = [kind] if kind else ["brotli"]  # brotli has no magic: try it last
+        dec, problem = None, ""
+        if kind == "lrzip":
+            problem = "lrzip container: not decompressed (needs the lrzip binary); size counted as shipped"
+        else:
+            for method in methods:
+                dec, problem = stream_size(p, method)
+                if dec is not None:
+                    kind = method
+                    break
+        mf = ModelFile(rel, size, kind, dec, problem)
+        res.model_files.append(mf)
+        if dec is None and kind != "lrzip":
+            res.findings.append(finding(
+                "GC501", Severity.WARNING, sub, rel, 1,
+                f"model file {rel} ({size:,} bytes) could not be decompressed: {problem or 'unknown format'}; "
+                f"the artifact must be readable by the submitted code", README_RULES, profile))
+    # ---- per-seed sizes from the logs
+    seeds_claims = evidence.per_seed(sub.submission_json)
+    for row in logs.rows:
+        r = row.run
+        if row.duplicate_of or r.total_bytes is None and r.model_bytes is None:
+            continue
+        entry = {
+            "log": r.log, "run": r.index, "seed": None if r.seed is None else int(r.seed.value),
+            "model_bytes": None if r.model_bytes is None else int(r.model_bytes.value),
+            "code_bytes": _log_code(r),
+            "total_bytes": None if r.total_bytes is None else int(r.total_bytes.value),
+            "line": r.total_bytes.line if r.total_bytes else r.model_bytes.line,
+            "format": r.model_format,
+        }
+        res.per_seed.append(entry)
+        if entry["total_bytes"] is not None and entry["total_bytes"] > LIMIT_BYTES:
+            res.findings.append(finding(
+                "GC501", Severity.ERROR, sub, r.log, entry["line"],
+                f"{r.log}: total submission size {entry['total_bytes']:,} bytes exceeds the "
+                f"{LIMIT_BYTES:,}-byte cap by {entry['total_bytes'] - LIMIT_BYTES:,}", README_RULES, profile))
+        # the log's raw code size should be the shipped file's
+        raw = r.code_bytes_uncompressed or r.code_bytes
+        if raw is not None and counted is not None and res.code_files and code.extra == [] \
+                and int(raw.value) != res.code_files[0]["bytes"] and r.code_bytes_compressed is None:
+            res.findings.append(finding(
+                "GC501", Severity.NOTE, sub, r.log, raw.line,
+                f"{r.log} measured {int(raw.value):,} code bytes; the shipped {counted.rel} has "
+                f"{res.code_files[0]['bytes']:,}", README_RULES, profile))
+    # ---- totals
+    log_models = [e["model_bytes"] for e in res.per_seed if e["model_bytes"] is not None]
+    log_totals = [e["total_bytes"] for e in res.per_seed if e["total_bytes"] is not None]
+    fmt = next((r.run.model_format for r in logs.rows if r.run.model_format), None)
+    if res.model_files:
+        res.model_bytes = sum(m.bytes for m in res.model_files)
+        res.compressor = ",".join(sorted({m.compressor or "unknown" for m in res.model_files}))
+        res.source = "shipped files"
+        if log_models and res.model_bytes not in log_models:
+            mf = res.model_files[0]
+            res.findings.append(finding(
+                "GC501", Severity.NOTE, sub, mf.rel, 1,
+                f"shipped model bytes {res.model_bytes:,} match no log's `Serialized model` size "
+                f"({', '.join(f'{v:,}' for v in sorted(set(log_models)))})", README_RULES, profile))
+        if res.code_bytes is not None:
+            res.total_bytes = res.code_bytes + res.model_bytes
+    elif log_totals or log_models:
+        res.source = "logs (max over seeds)"
+        res.model_bytes = max(log_models) if log_models else None
+        res.total_bytes = max(log_totals) if log_totals else None
+        res.compressor = _fmt_compressor(fmt)
+        if res.total_bytes is None and res.model_bytes is not None and res.code_bytes is not None:
+            res.total_bytes = res.model_bytes + res.code_bytes
+    if res.total_bytes is not None and res.total_bytes > LIMIT_BYTES and res.source == "shipped files":
+        anchor = res.model_files[0].rel
+        res.findings.append(finding(
+            "GC501", Severity.ERROR, sub, anchor, 1,
+            f"artifact {res.total_bytes:,} bytes (code {res.code_bytes:,} + model {res.model_bytes:,}) exceeds "
+            f"the {LIMIT_BYTES:,}-byte cap", README_RULES, profile))
+    # submission.json's own claim over the cap
+    data = sub.submission_json
+    bt = evidence.number(data, "bytes_total")
+    if bt is not None and bt > LIMIT_BYTES:
+        res.findings.append(finding(
+            "GC501", Severity.ERROR, sub, json_rel(sub), json_line(sub, "bytes_total"),
+            f"submission.json bytes_total {int(bt):,} exceeds the {LIMIT_BYTES:,}-byte cap", README_RULES, profile))
+    for seed, claim in seeds_claims.items():
+        ab = evidence.number(claim, "artifact_bytes", "bytes_total")
+        if ab is not None and ab > LIMIT_BYTES:
+            res.findings.append(finding(
+                "GC501", Severity.ERROR, sub, json_rel(sub), json_line(sub, str(seed)),
+                f"submission.json seed {seed}: artifact {int(ab):,} bytes exceeds the cap", README_RULES, profile))
+    if res.total_bytes is None and Path(sub.root).is_dir():
+        res.findings.append(finding(
+            "GC501", Severity.WARNING, sub, counted.rel if counted else None, 1,
+            "artifact size unknown: no compressed model file shipped and no log prints its size",
+            README_RULES, profile))
+    return res
+
+
+def _log_code(r) -> int | None:
+    for v in (r.code_bytes_compressed, r.code_bytes, r.code_bytes_uncompressed):
+        if v is not None:
+            return int(v.value)
+    return None

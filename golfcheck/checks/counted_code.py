@@ -1,0 +1,187 @@
+"""GC502: code that runs but is not counted (a simple static check; nothing is executed).
+
+Looks in the counted file (and in the decoded payload of a self-extracting wrapper) for local
+``import X`` / ``from X import`` resolving to a ``.py`` in the folder, ``exec(open(<sibling>))``
+stubs, ``runpy``/``importlib`` of a sibling, and native build/load calls (``load_inline``,
+``cpp_extension.load``, ``ctypes``, compiler subprocesses).
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from golfcheck.checks.common import README_RULES, finding
+from golfcheck.findings import Finding, Severity
+from golfcheck.submission import Submission
+
+COMPILERS = ("g++", "gcc", "nvcc", "clang++", "clang", "c++")
+NATIVE_SUFFIXES = (".cpp", ".cc", ".cu", ".cuh", ".c", ".so")
+
+
+@dataclass
+class CodeRef:
+    kind: str  # import | exec | native
+    target: str | None  # relative path of the sibling, when there is one
+    line: int
+    text: str
+    in_payload: bool = False
+
+
+@dataclass
+class CountedCode:
+    counted: str | None
+    extra: list[str] = field(default_factory=list)  # siblings that run and must be counted
+    refs: list[CodeRef] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _payloads(sub: Submission, rel: str) -> list[tuple[str, bool]]:
+    """The counted file's text, plus decoded wrapper payloads when the source normaliser can give them."""
+    texts: list[tuple[str, bool]] = []
+    cf = next((f for f in sub.code_files if f.rel == rel), None)
+    if cf is not None:
+        texts.append((cf.text, False))
+    try:  # the engine's static wrapper decoder; optional so this check never depends on it
+        from golfcheck.source import Normaliser
+
+        norm = Normaliser(Path(sub.root)).run([rel])
+        for src in norm.sources:
+            if src.in_payload and src.path == rel:
+                texts.append((src.text, True))
+    except Exception:  # noqa: BLE001 - decoding is best effort here
+        pass
+    return texts
+
+
+def _sibling(sub: Submission, base: str, name: str) -> str | None:
+    rels = {f.rel for f in sub.code_files}
+    parts = [p for p in name.lstrip(".").split(".") if p]
+    for n in range(len(parts), 0, -1):
+        stem = posixpath.normpath(posixpath.join(base, *parts[:n]))
+        for cand in (stem + ".py", stem + "/__init__.py"):
+            if cand in rels:
+                return cand
+    return None
+
+
+def _str_consts(node: ast.AST) -> list[str]:
+    return [n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+
+
+def scan(text: str, sub: Submission, rel: str, in_payload: bool = False) -> list[CodeRef]:
+    base = posixpath.dirname(rel)
+    me = posixpath.basename(rel)
+    siblings = {posixpath.basename(f.rel): f.rel for f in sub.code_files if f.rel != rel}
+    refs: list[CodeRef] = []
+    lines = text.splitlines()
+
+    def src(n: int) -> str:
+        return lines[n - 1].strip()[:120] if 0 < n <= len(lines) else ""
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = None
+    if tree is None:
+        for i, line in enumerate(lines, 1):  # regex fallback for code that does not parse
+            m = re.match(r"\s*(?:from\s+(\.*[\w.]+)\s+import|import\s+([\w.]+))", line)
+            name = m and (m.group(1) or m.group(2))
+            if name and (t := _sibling(sub, base, name)):
+                refs.append(CodeRef("import", t, i, line.strip()[:120], in_payload))
+            for b, r in siblings.items():
+                if b in line and ("open(" in line or "exec" in line):
+                    refs.append(CodeRef("exec", r, i, line.strip()[:120], in_payload))
+        return refs
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                t = _sibling(sub, base, a.name)
+                if t:
+                    refs.append(CodeRef("import", t, node.lineno, src(node.lineno), in_payload))
+        elif isinstance(node, ast.ImportFrom):
+            name = "." * node.level + (node.module or "")
+            targets = [_sibling(sub, base, name)] if node.module else []
+            if not node.module:  # from . import x
+                targets = [_sibling(sub, base, a.name) for a in node.names]
+            for t in filter(None, targets):
+                refs.append(CodeRef("import", t, node.lineno, src(node.lineno), in_payload))
+        elif isinstance(node, ast.Call):
+            fn = ast.unparse(node.func) if hasattr(ast, "unparse") else ""
+            consts = _str_consts(node)
+            # exec(open("x.py").read()), runpy.run_path("x.py"), importlib / spec_from_file_location
+            if fn in ("exec", "eval", "compile", "runpy.run_path", "run_path", "importlib.import_module",
+                      "import_module", "__import__", "importlib.util.spec_from_file_location",
+                      "spec_from_file_location", "open"):
+                for c in consts:
+                    b = posixpath.basename(c)
+                    if b in siblings:
+                        refs.append(CodeRef("exec" if fn != "open" else "open", siblings[b], node.lineno,
+                                            src(node.lineno), in_payload))
+                    elif fn in ("importlib.import_module", "import_module", "__import__") and (t := _sibling(sub, base, c)):
+                        refs.append(CodeRef("import", t, node.lineno, src(node.lineno), in_payload))
+                # __file__.replace("a", "b") naming a sibling
+                for sub_node in ast.walk(node):
+                    if (isinstance(sub_node, ast.Call) and isinstance(sub_node.func, ast.Attribute)
+                            and sub_node.func.attr == "replace" and len(sub_node.args) == 2
+                            and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in sub_node.args)):
+                        cand = me.replace(sub_node.args[0].value, sub_node.args[1].value)
+                        if cand in siblings:
+                            refs.append(CodeRef("exec", siblings[cand], node.lineno, src(node.lineno), in_payload))
+            low = fn.lower()
+            if low.endswith("load_inline") or low.endswith("cpp_extension.load") or "ctypes" in low \
+                    or low.endswith("cdll.loadlibrary") or low.endswith(".cdll"):
+                refs.append(CodeRef("native", None, node.lineno, src(node.lineno), in_payload))
+            elif low.split(".")[-1] in ("run", "call", "check_call", "check_output", "popen", "system") and \
+                    any(c.split()[0] in COMPILERS for c in consts if c.strip()):
+                refs.append(CodeRef("native", None, node.lineno, src(node.lineno), in_payload))
+    # `open` of a sibling only counts when its content is executed somewhere in the file
+    if not any(r.kind == "exec" for r in refs) and "exec(" in text:
+        refs = [CodeRef("exec", r.target, r.line, r.text, r.in_payload) if r.kind == "open" else r for r in refs]
+    refs = [r for r in refs if r.kind != "open"]
+    uniq: dict[tuple, CodeRef] = {}
+    for r in refs:
+        uniq.setdefault((r.kind, r.target, r.line, r.in_payload), r)
+    return sorted(uniq.values(), key=lambda r: (r.line, r.kind))
+
+
+def check_counted_code(sub: Submission, profile: str = "record") -> CountedCode:
+    counted = sub.counted_file
+    out = CountedCode(counted.rel if counted else None)
+    if counted is None:
+        return out
+    todo = [counted.rel]
+    seen = {counted.rel}
+    while todo:  # follow imports of imported siblings too
+        rel = todo.pop(0)
+        for text, in_payload in _payloads(sub, rel) if rel == counted.rel else [
+                (next(f.text for f in sub.code_files if f.rel == rel), False)]:
+            for ref in scan(text, sub, rel, in_payload):
+                out.refs.append(ref)
+                where = " (in the decoded payload)" if ref.in_payload else ""
+                if ref.kind == "native":
+                    out.findings.append(finding(
+                        "GC502", Severity.WARNING, sub, rel, ref.line,
+                        f"native code built or loaded at run time{where}: `{ref.text}`; its source must be "
+                        f"counted in {counted.rel}", README_RULES, profile))
+                    continue
+                if ref.target and ref.target not in seen:
+                    seen.add(ref.target)
+                    out.extra.append(ref.target)
+                    todo.append(ref.target)
+                    out.findings.append(finding(
+                        "GC502", Severity.WARNING, sub, rel, ref.line,
+                        f"{ref.target} is {'imported' if ref.kind == 'import' else 'executed'} by {rel}{where} "
+                        f"(`{ref.text}`) but lives outside the counted file; all counted code should live in "
+                        f"{counted.rel}", README_RULES, profile))
+    natives = [p for p in sub.other_files if p.suffix.lower() in NATIVE_SUFFIXES]
+    for p in natives:
+        rel = str(p.relative_to(sub.root)).replace("\\", "/") if p.is_relative_to(sub.root) else p.name
+        out.findings.append(finding(
+            "GC502", Severity.NOTE, sub, rel, 1,
+            f"native source or library shipped beside {counted.rel}: count it if the script builds or loads it",
+            README_RULES, profile))
+    return out

@@ -1,0 +1,65 @@
+"""``golfcheck audit PATH...``: static audit of files or folders."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from golfcheck.api import audit_paths
+from golfcheck.config import load_config
+from golfcheck.engine import Options
+from golfcheck.findings import fails
+from golfcheck.formatters import FORMATS, render, summary
+
+
+def split_codes(values) -> tuple[str, ...]:
+    out = []
+    for v in values or ():
+        out.extend(x.strip().upper() for x in v.split(",") if x.strip())
+    return tuple(out)
+
+
+def _progress(done: int, total: int) -> None:
+    if total > 1 and sys.stderr.isatty():
+        click.echo(f"\raudited {done}/{total}", err=True, nl=done == total)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default text).")
+@click.option("--select", multiple=True, help="Only these rule ids or prefixes (comma-separated, repeatable).")
+@click.option("--ignore", multiple=True, help="Skip these rule ids or prefixes.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]), default=None,
+              help="Exit 1 when a finding at or above this severity remains (default error).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (2 still means golfcheck failed).")
+@click.option("--respect-suppressions", is_flag=True, default=None,
+              help="Obey `# golfcheck: ignore[...]` comments (never in CI: submissions are untrusted).")
+@click.option("--history", is_flag=True, default=None, help="Judge merged records by the rulings of their date.")
+@click.option("-j", "--jobs", type=int, default=None, help="Worker processes; 0 = all cores.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report here instead of stdout.")
+@click.option("--config", "config_path", type=click.Path(), help="pyproject.toml to read [tool.golfcheck] from.")
+def audit(paths, fmt, select, ignore, fail_on, exit_zero, respect_suppressions, history, jobs, output, config_path):
+    """Static audit of train_gpt.py files or submission folders (never runs them)."""
+    cfg = load_config(config_path)
+    options = Options(
+        select=split_codes(select) or cfg.select,
+        ignore=split_codes(ignore) + cfg.ignore,
+        respect_suppressions=cfg.respect_suppressions if respect_suppressions is None else respect_suppressions,
+        history=cfg.history if history is None else history,
+    )
+    fmt = fmt or cfg.format
+    if fmt not in FORMATS:
+        raise click.BadParameter(f"unknown format {fmt!r}", param_hint="--format")
+    report = audit_paths(paths, options, jobs=cfg.jobs if jobs is None else jobs, progress=_progress)
+    out = render(report, fmt)
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(out)
+    else:
+        click.echo(out, nl=False)
+    if fmt == "text" or output:
+        click.echo(summary(report), err=True)
+    if exit_zero:
+        return 0
+    return 1 if fails(report.findings, fail_on or cfg.fail_on) else 0

@@ -1,0 +1,91 @@
+"""``[tool.golfcheck]`` in the nearest pyproject.toml; command-line flags override it."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from golfcheck.errors import GolfcheckError
+
+KEYS = {"select", "ignore", "fail-on", "respect-suppressions", "format", "jobs", "limits", "history"}
+LIMIT_KEYS = {"artifact-bytes", "train-seconds", "eval-seconds", "min-seeds"}
+FAIL_ON = ("error", "warning", "note", "never")
+
+
+@dataclass
+class Config:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: str = "error"
+    respect_suppressions: bool = False
+    format: str = "text"
+    jobs: int = 1
+    history: bool = False
+    limits: dict = field(default_factory=dict)
+    path: Path | None = None
+
+
+def find_pyproject(start: Path) -> Path | None:
+    for d in [start, *start.parents]:
+        candidate = d / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _codes(value, key: str, path: Path) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise GolfcheckError(f"[tool.golfcheck] {key} must be a list of rule ids or prefixes", str(path))
+    return tuple(v.strip().upper() for v in value if v.strip())
+
+
+def load_config(explicit: str | None = None, start: Path | None = None) -> Config:
+    """Read the configuration; a bad file or key is a GolfcheckError (exit 2) naming the file."""
+    path = Path(explicit) if explicit else find_pyproject(start or Path.cwd())
+    if path is None:
+        return Config()
+    if explicit and not path.is_file():
+        raise GolfcheckError("configuration file not found", str(path))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GolfcheckError(f"cannot read configuration: {exc}", str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise GolfcheckError(f"invalid TOML: {exc}", str(path)) from None
+    table = data.get("tool", {}).get("golfcheck")
+    if table is None:
+        return Config(path=None)
+    if not isinstance(table, dict):
+        raise GolfcheckError("[tool.golfcheck] must be a table", str(path))
+    unknown = sorted(set(table) - KEYS)
+    if unknown:
+        raise GolfcheckError(f"unknown key {unknown[0]!r} in [tool.golfcheck] (known: {', '.join(sorted(KEYS))})", str(path))
+    cfg = Config(path=path)
+    if "select" in table:
+        cfg.select = _codes(table["select"], "select", path)
+    if "ignore" in table:
+        cfg.ignore = _codes(table["ignore"], "ignore", path)
+    if "fail-on" in table:
+        if table["fail-on"] not in FAIL_ON:
+            raise GolfcheckError(f"[tool.golfcheck] fail-on must be one of {', '.join(FAIL_ON)}", str(path))
+        cfg.fail_on = table["fail-on"]
+    for key, attr in (("respect-suppressions", "respect_suppressions"), ("history", "history")):
+        if key in table:
+            if not isinstance(table[key], bool):
+                raise GolfcheckError(f"[tool.golfcheck] {key} must be true or false", str(path))
+            setattr(cfg, attr, table[key])
+    if "format" in table:
+        cfg.format = str(table["format"])
+    if "jobs" in table:
+        if not isinstance(table["jobs"], int) or table["jobs"] < 0:
+            raise GolfcheckError("[tool.golfcheck] jobs must be a non-negative integer (0 = all cores)", str(path))
+        cfg.jobs = table["jobs"]
+    if "limits" in table:
+        limits = table["limits"]
+        if not isinstance(limits, dict) or set(limits) - LIMIT_KEYS:
+            raise GolfcheckError(f"[tool.golfcheck.limits] accepts only {', '.join(sorted(LIMIT_KEYS))}", str(path))
+        cfg.limits = dict(limits)
+    return cfg

@@ -1,0 +1,208 @@
+"""The audit engine: normalise -> facts -> run configuration -> rules -> dormancy and suppressions.
+
+Rules are pure functions of an :class:`AuditContext`. The engine owns the policy that is the same
+for every rule: a finding on a code path that the run configuration disables is reported as a
+note ("dormant"), suppression comments are reported (GC003) and obeyed only on request, and
+``select``/``ignore`` filter by id or prefix.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Iterable
+
+import libcst as cst
+
+from golfcheck.facts import Facts
+from golfcheck.findings import Finding, Severity
+from golfcheck.runconfig import RunConfig, resolve, settings_from_code
+from golfcheck.source import Normaliser, native_file_findings
+
+SUPPRESSION = re.compile(r"#\s*golfcheck:\s*ignore(?:\[(?P<codes>[^\]]*)\])?(?P<reason>.*)$")
+# Rules whose findings come from code and may be dormant; folder-evidence rules are never downgraded.
+NEVER_DORMANT = {"GC001", "GC002", "GC003", "GC503"}
+
+
+@dataclass(frozen=True)
+class Suppression:
+    path: str
+    line: int  # the line the suppression applies to
+    comment_line: int
+    codes: tuple[str, ...]
+    reason: str
+    in_payload: bool
+
+
+@dataclass
+class Options:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    respect_suppressions: bool = False
+    history: bool = False  # downgrade errors on records dated before a ruling (see rules)
+
+
+@dataclass
+class AuditContext:
+    """What a rule may look at. ``facts`` holds one entry per analysed source (files and decoded payloads)."""
+
+    root: Path
+    facts: list[Facts]
+    config: RunConfig
+    submission: object | None = None  # golfcheck.submission.Submission for folder audits
+    tool_findings: list[Finding] = field(default_factory=list)
+    options: Options = field(default_factory=Options)
+
+    @cached_property
+    def readme(self) -> tuple[str, str] | None:
+        sub = self.submission
+        f = getattr(sub, "readme", None) if sub else None
+        return (f.rel, f.text) if f else None
+
+    @cached_property
+    def run_scripts(self) -> list[tuple[str, str]]:
+        sub = self.submission
+        return [(f.rel, f.text) for f in getattr(sub, "run_scripts", [])] if sub else []
+
+    @cached_property
+    def logs(self) -> list[tuple[str, str]]:
+        sub = self.submission
+        return [(f.rel, f.text) for f in getattr(sub, "logs", [])] if sub else []
+
+    @cached_property
+    def other_code(self) -> list[tuple[str, str]]:
+        """Every code file of the folder that is not analysed as Python (shell, notebooks)."""
+        return self.run_scripts
+
+    def finding(self, rule, facts: Facts, at, message: str, severity: Severity | None = None, evidence: str = "") -> Finding:
+        """Build a finding for ``rule`` (class or instance) at a node, a (line, col) pair or a line."""
+        if isinstance(at, cst.CSTNode):
+            line, col = facts.position(at)
+        elif isinstance(at, tuple):
+            line, col = at
+        else:
+            line, col = int(at), 0
+        return Finding(
+            rule.id, severity or rule.severity, facts.path, line, col, message,
+            ruling=rule.ruling_text(), in_payload=facts.source.in_payload, evidence=evidence,
+        )
+
+
+def _selected(rule_id: str, select: Iterable[str], ignore: Iterable[str]) -> bool:
+    sel = [s.upper() for s in select if s]
+    ign = [s.upper() for s in ignore if s]
+    if sel and not any(rule_id.startswith(s) for s in sel):
+        return False
+    return not any(rule_id.startswith(s) for s in ign)
+
+
+def suppressions_in(facts: Facts) -> list[Suppression]:
+    """``# golfcheck: ignore[GC101] reason`` comments; own-line comments apply to the next code line."""
+    out = []
+    text = facts.source.text
+    if "golfcheck" not in text:
+        return out
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return out
+    code_lines = {t.start[0] for t in tokens if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING, tokenize.ENDMARKER)}
+    for t in tokens:
+        if t.type != tokenize.COMMENT:
+            continue
+        m = SUPPRESSION.search(t.string)
+        if not m:
+            continue
+        codes = tuple(c.strip().upper() for c in (m.group("codes") or "").split(",") if c.strip())
+        line = t.start[0]
+        if line not in code_lines:  # own-line comment: applies to the next line of code
+            nxt = [n for n in code_lines if n > line]
+            line = min(nxt) if nxt else line
+        out.append(Suppression(facts.path, line, t.start[0], codes, m.group("reason").strip(), facts.source.in_payload))
+    return out
+
+
+def _suppression_findings(sups: list[Suppression], respect: bool) -> list[Finding]:
+    out = []
+    for s in sups:
+        if not s.codes:
+            msg = "blanket `golfcheck: ignore` without rule codes is not accepted; name the codes, e.g. ignore[GC101]"
+        elif respect:
+            msg = f"suppression of {', '.join(s.codes)} obeyed (--respect-suppressions)" + (f": {s.reason}" if s.reason else "")
+        else:
+            msg = (f"suppression comment for {', '.join(s.codes)} in an audited submission is reported, not obeyed"
+                   + (f" (reason given: {s.reason})" if s.reason else ""))
+        sev = Severity.NOTE if (respect and s.codes) else Severity.WARNING
+        out.append(Finding("GC003", sev, s.path, s.comment_line, 0, msg, in_payload=s.in_payload,
+                           ruling="golfcheck policy: submissions are untrusted, so their suppressions need a reviewer"))
+    return out
+
+
+def build_context(root: Path, code_rels: list[str], submission=None, options: Options | None = None, read=None) -> AuditContext:
+    """Normalise and parse the code files, then resolve the run configuration."""
+    normaliser = Normaliser(root, read=read)
+    norm = normaliser.run(code_rels)
+    settings = []
+    for facts in normaliser.facts:
+        settings.extend(settings_from_code(facts.module, facts.path))
+    ctx = AuditContext(root, normaliser.facts, RunConfig(), submission, list(norm.findings), options or Options())
+    if submission is not None:
+        rels = [str(p.relative_to(root)) for p in getattr(submission, "other_files", [])]
+        ctx.tool_findings.extend(native_file_findings(rels))
+    ctx.config = resolve(settings, ctx.readme, ctx.run_scripts, ctx.logs)
+    return ctx
+
+
+def run_rules(ctx: AuditContext, rules=None) -> list[Finding]:
+    """Run every selected rule, then apply dormancy and the suppression policy."""
+    from golfcheck.rules import all_rules
+
+    opts = ctx.options
+    findings: list[Finding] = []
+    for rule_cls in rules if rules is not None else all_rules():
+        if not _selected(rule_cls.id, opts.select, opts.ignore):
+            continue
+        try:
+            findings.extend(rule_cls().check(ctx))
+        except RecursionError:
+            findings.append(Finding("GC002", Severity.WARNING, ctx.facts[0].path if ctx.facts else ".", 1, 0,
+                                    f"{rule_cls.id} could not analyse this code (nesting too deep)"))
+    findings = [_dormancy(ctx, f) for f in findings]
+    sups = [s for facts in ctx.facts for s in suppressions_in(facts)]
+    if _selected("GC003", opts.select, opts.ignore):
+        findings.extend(_suppression_findings(sups, opts.respect_suppressions))
+    if opts.respect_suppressions:
+        findings = [_suppress(f, sups) for f in findings]
+    # de-duplicate identical findings (a wrapper and a sibling can lead to the same file twice)
+    seen, unique = set(), []
+    for f in findings:
+        key = (f.rule, f.path, f.line, f.column, f.message, f.in_payload)
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique
+
+
+def _dormancy(ctx: AuditContext, f: Finding) -> Finding:
+    if f.severity is Severity.NOTE or f.rule in NEVER_DORMANT:
+        return f
+    for facts in ctx.facts:
+        if facts.path == f.path and facts.source.in_payload == f.in_payload:
+            reason = facts.dormant(f.line, ctx.config)
+            if reason:
+                return f.with_severity(Severity.NOTE, f"dormant: {reason}")
+            return f
+    return f
+
+
+def _suppress(f: Finding, sups: list[Suppression]) -> Finding:
+    if f.rule == "GC003":
+        return f
+    for s in sups:
+        if s.path == f.path and s.in_payload == f.in_payload and s.line == f.line and f.rule in s.codes:
+            return replace(f, suppressed=True)
+    return f

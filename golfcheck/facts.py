@@ -1,0 +1,682 @@
+"""Facts: one libcst pass per source, and the derived facts every rule shares.
+
+Per function (module-level code is the pseudo-function ``<module>``): call sites, assignments
+(incl. ``+=`` accumulations), loops, subscripts, if-guards, each with its line and the loops and
+``with`` blocks around it. Derived on demand: the call graph, the scoring accumulators, the
+evaluation path, validation-data taint (inter-procedural through arguments), and dormancy of a line
+under the run configuration. Only PositionProvider metadata is computed (qualified-name resolution
+would cost ~4x a parse); import aliases are resolved from the file's own import statements.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Iterable, Iterator
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from golfcheck.runconfig import RunConfig, truthy
+from golfcheck.source import Source, dotted_name
+
+MODULE = "<module>"
+# Names that hold validation tokens (RULES.md §3.3 core taint sources).
+VAL_NAME = re.compile(
+    r"(^|[._])(val_tokens|val_data|val_np|val_ids|val_tok|val_toks|val_stream|val_seq|val_buf|val_arr|"
+    r"validation_tokens|val_token_ids|val_tensor|valid_tokens|eval_tokens|val_targets)$"
+)
+VAL_STRING = re.compile(r"fineweb_val_|_val_\*|/val_|val\.bin")
+VAL_LOADERS = re.compile(r"(^|\.)(load_validation_tokens|load_val_tokens|ValidationData|load_val|get_val_tokens|_load_val\w*)$")
+# Scoring accumulators: loss_sum += ..., token_count += ..., byte_count += ... (RULES.md §3.4)
+LOSS_ACC = re.compile(r"(^|_)(loss|nll|bits|nats|ce)(_|$).*(sum|total|acc|accum)|(sum|total)_(loss|nll|bits|nats)|^(val_)?(loss|nll)_(sum|total)$", re.I)
+COUNT_ACC = re.compile(r"(token|tok|byte|bytes|target)_?(count|cnt|sum|total|n)$|^(n_|num_|total_)(tokens|bytes|toks)$|^(byte|token)s_(seen|scored|total)$", re.I)
+TARGET_NAME = re.compile(r"^(y|ys|yb|y_np|y_batch|y_chunk|y_win|yw|tgt|tgts|target|targets|target_ids|tgt_ids|labels|next_ids|next_tokens|y_true|gold|y_t|tgt_np|targets_np)$")
+TRAIN_STEP = {"backward", "step"}
+
+
+@dataclass(frozen=True)
+class Guard:
+    """An enclosing ``if``: its test, and whether the code is in the else branch."""
+
+    test: cst.BaseExpression
+    negated: bool
+    line: int
+
+
+@dataclass(frozen=True)
+class Ctx:
+    loops: tuple[int, ...]
+    withs: tuple[str, ...]
+    guards: tuple[Guard, ...]
+
+
+@dataclass(frozen=True)
+class CallSite:
+    func: str | None  # dotted callee ("loss.backward", "torch.no_grad"), None for computed callees
+    name: str  # last component ("backward")
+    node: cst.Call
+    line: int
+    col: int
+    ctx: Ctx
+    reads: frozenset[str]  # names read in the arguments and receiver
+    arg_reads: tuple[frozenset[str], ...]
+    kw_reads: tuple[tuple[str, frozenset[str]], ...]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    targets: tuple[str, ...]  # dotted names assigned (subscript stores give the base name)
+    value: cst.BaseExpression | None
+    reads: frozenset[str]
+    line: int
+    col: int
+    ctx: Ctx
+    op: str | None = None  # "+=", "-=", ... for augmented assignment
+    subscript_store: bool = False
+    node: cst.CSTNode | None = None
+
+
+@dataclass(frozen=True)
+class Loop:
+    id: int
+    kind: str  # for | while | comp
+    line: int
+    end_line: int
+    targets: frozenset[str]
+    iter_reads: frozenset[str]
+    node: cst.CSTNode
+    ctx: Ctx
+
+
+@dataclass(frozen=True)
+class SubscriptUse:
+    base: str | None  # dotted name of the subscripted value
+    index_reads: frozenset[str]
+    node: cst.Subscript
+    line: int
+    col: int
+    ctx: Ctx
+    store: bool
+
+
+@dataclass
+class Function:
+    name: str
+    qualname: str
+    class_name: str | None
+    node: cst.CSTNode | None
+    line: int
+    end_line: int
+    params: list[str] = field(default_factory=list)
+    calls: list[CallSite] = field(default_factory=list)
+    assigns: list[Assignment] = field(default_factory=list)
+    loops: dict[int, Loop] = field(default_factory=dict)
+    subscripts: list[SubscriptUse] = field(default_factory=list)
+    ifs: list[tuple[cst.If, int, int, int, int]] = field(default_factory=list)  # node, body start/end, else start/end
+    returns: list[frozenset[str]] = field(default_factory=list)
+
+    def calls_named(self, *names: str) -> list[CallSite]:
+        return [c for c in self.calls if c.name in names]
+
+    @property
+    def accumulators(self) -> list[Assignment]:
+        """``+=`` of scoring sums (loss/nll) in this function."""
+        return [a for a in self.assigns if a.op == "+=" and any(LOSS_ACC.search(_last(t)) for t in a.targets)]
+
+    @property
+    def counters(self) -> list[Assignment]:
+        return [a for a in self.assigns if a.op == "+=" and any(COUNT_ACC.search(_last(t)) for t in a.targets)]
+
+    def loop_chain(self, ctx: Ctx) -> list[Loop]:
+        return [self.loops[i] for i in ctx.loops if i in self.loops]
+
+
+def _last(dotted: str) -> str:
+    return dotted.rsplit(".", 1)[-1]
+
+
+def names_read(node: cst.CSTNode | None) -> frozenset[str]:
+    """Dotted names read in an expression: ``a.b[c]`` reads {"a.b", "a", "c"}."""
+    if node is None:
+        return frozenset()
+    out: set[str] = set()
+
+    class V(cst.CSTVisitor):
+        def visit_Attribute(self, n):
+            d = dotted_name(n)
+            if d:
+                out.add(d)
+                out.add(d.split(".", 1)[0])
+                return False
+            return True
+
+        def visit_Name(self, n):
+            out.add(n.value)
+
+        def visit_Lambda(self, n):
+            return True
+
+    node.visit(V())
+    return frozenset(out)
+
+
+def _target_names(target: cst.BaseExpression) -> tuple[tuple[str, ...], bool]:
+    if isinstance(target, (cst.Name, cst.Attribute)):
+        d = dotted_name(target)
+        return ((d,) if d else ()), False
+    if isinstance(target, cst.Subscript):
+        d = dotted_name(target.value)
+        return ((d,) if d else ()), True
+    if isinstance(target, (cst.Tuple, cst.List)):
+        names: list[str] = []
+        sub = False
+        for el in target.elements:
+            n, s = _target_names(el.value)
+            names.extend(n)
+            sub = sub or s
+        return tuple(names), sub
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return (), False
+
+
+class _Collector(cst.CSTVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self):
+        self._read_stack: list[set[str]] = [set()]
+        self.reads: dict[int, frozenset[str]] = {}
+        self.import_lines: list[tuple[str, int]] = []  # every imported module name (for local-import following)
+        self.functions: dict[str, Function] = {}
+        self.stack: list[Function] = []
+        self.class_stack: list[str] = []
+        self.loop_stack: list[int] = []
+        self.with_stack: list[str] = []
+        self.guard_stack: list[Guard] = []
+        self.strings: list[tuple[str, int]] = []
+        self.imports: dict[str, str] = {}
+        self._loop_id = 0
+        module = Function(MODULE, MODULE, None, None, 1, 10**9)
+        self.functions[MODULE] = module
+        self.stack.append(module)
+        self.consts: dict[str, cst.BaseExpression] = {}  # module-level NAME = <expr> (wrapper payloads)
+
+    # -- bottom-up names read: every node's reads are the union of its children's (one pass, no re-visits)
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self._read_stack.append(set())
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        mine = self._read_stack.pop()
+        if isinstance(original_node, cst.Name):
+            mine = {original_node.value}
+        elif isinstance(original_node, cst.Attribute):
+            d = dotted_name(original_node)
+            if d:
+                mine = {d, d.split(".", 1)[0]}
+        frozen = frozenset(mine)
+        self.reads[id(original_node)] = frozen
+        super().on_leave(original_node)
+        self._read_stack[-1] |= mine
+
+    def r(self, node: cst.CSTNode | None) -> frozenset[str]:
+        if node is None:
+            return frozenset()
+        got = self.reads.get(id(node))
+        return got if got is not None else names_read(node)
+
+    # -- helpers
+    def pos(self, node) -> tuple[int, int, int]:
+        p = self.get_metadata(PositionProvider, node)
+        return p.start.line, p.start.column, p.end.line
+
+    def ctx(self) -> Ctx:
+        return Ctx(tuple(self.loop_stack), tuple(self.with_stack), tuple(self.guard_stack))
+
+    @property
+    def fn(self) -> Function:
+        return self.stack[-1]
+
+    # -- scopes
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.class_stack.append(node.name.value)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.class_stack.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        line, _, end = self.pos(node)
+        cls = self.class_stack[-1] if self.class_stack else None
+        outer = self.stack[-1].qualname if len(self.stack) > 1 else None
+        qual = ".".join(x for x in (outer, cls if not outer else None, node.name.value) if x)
+        if qual in self.functions:
+            qual = f"{qual}@{line}"
+        params = [p.name.value for p in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)]
+        if isinstance(node.params.star_arg, cst.Param):
+            params.append(node.params.star_arg.name.value)
+        f = Function(node.name.value, qual, cls, node, line, end, params)
+        self.functions[qual] = f
+        self.stack.append(f)
+        self._saved = getattr(self, "_saved", [])
+        self._saved.append((self.loop_stack, self.with_stack, self.guard_stack, self.class_stack))
+        self.loop_stack, self.with_stack, self.guard_stack, self.class_stack = [], [], [], []
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.stack.pop()
+        self.loop_stack, self.with_stack, self.guard_stack, self.class_stack = self._saved.pop()
+
+    # -- imports
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            name = dotted_name(alias.name) or ""
+            self.import_lines.append((name, self.pos(node)[0]))
+            if alias.asname and isinstance(alias.asname.name, cst.Name):
+                self.imports[alias.asname.name.value] = name
+            else:
+                self.imports[name.split(".")[0]] = name.split(".")[0]
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = dotted_name(node.module) if node.module else ""
+        dots = "." * len(node.relative)
+        line = self.pos(node)[0]
+        if isinstance(node.names, cst.ImportStar):
+            self.import_lines.append((dots + (module or ""), line))
+            return
+        for alias in node.names:
+            name = dotted_name(alias.name) or ""
+            self.import_lines.append((dots + (f"{module}.{name}" if module else name), line))
+        if node.relative:
+            return
+        for alias in node.names:
+            name = dotted_name(alias.name) or ""
+            local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
+            self.imports[local] = f"{module}.{name}"
+
+    # -- control flow context
+    def _enter_loop(self, node, kind: str, target, iter_node) -> None:
+        self._loop_id += 1
+        line, _, end = self.pos(node)
+        targets = frozenset(_target_names(target)[0]) if target is not None else frozenset()
+        loop = Loop(self._loop_id, kind, line, end, targets, names_read(iter_node), node, self.ctx())
+        self.fn.loops[loop.id] = loop
+        self.loop_stack.append(loop.id)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._enter_loop(node, "for", node.target, node.iter)
+
+    def leave_For(self, node: cst.For) -> None:
+        self.loop_stack.pop()
+
+    def visit_While(self, node: cst.While) -> None:
+        self._enter_loop(node, "while", None, node.test)
+
+    def leave_While(self, node: cst.While) -> None:
+        self.loop_stack.pop()
+
+    def visit_With(self, node: cst.With) -> None:
+        for item in node.items:
+            expr = item.item.func if isinstance(item.item, cst.Call) else item.item
+            self.with_stack.append(dotted_name(expr) or "?")
+
+    def leave_With(self, node: cst.With) -> None:
+        for _ in node.items:
+            self.with_stack.pop()
+
+    def visit_If(self, node: cst.If) -> None:
+        line, _, end = self.pos(node)
+        body_end = self.pos(node.body)[2]
+        else_start = self.pos(node.orelse)[0] if node.orelse else end + 1
+        self.fn.ifs.append((node, line, body_end, else_start, end))
+
+    def visit_If_body(self, node: cst.If) -> None:
+        self.guard_stack.append(Guard(node.test, False, self.pos(node)[0]))
+
+    def leave_If_body(self, node: cst.If) -> None:
+        self.guard_stack.pop()
+
+    def visit_If_orelse(self, node: cst.If) -> None:
+        self.guard_stack.append(Guard(node.test, True, self.pos(node)[0]))
+
+    def leave_If_orelse(self, node: cst.If) -> None:
+        self.guard_stack.pop()
+
+    # -- facts
+    def leave_Call(self, node: cst.Call) -> None:
+        line, col, _ = self.pos(node)
+        func = dotted_name(node.func)
+        if func is None and isinstance(node.func, cst.Attribute):
+            name = node.func.attr.value
+            receiver = self.r(node.func.value)
+        else:
+            name = (func or "").rsplit(".", 1)[-1]
+            receiver = self.r(node.func) if isinstance(node.func, cst.Attribute) else frozenset()
+        args = tuple(self.r(a.value) for a in node.args if a.keyword is None)
+        kws = tuple((a.keyword.value, self.r(a.value)) for a in node.args if a.keyword is not None)
+        reads = frozenset().union(receiver, *args, *(k[1] for k in kws))
+        self.fn.calls.append(CallSite(func, name, node, line, col, self.ctx(), reads, args, kws))
+
+    def _assign(self, node, targets, value, op=None) -> None:
+        line, col, _ = self.pos(node)
+        names: list[str] = []
+        sub = False
+        for t in targets:
+            n, s = _target_names(t)
+            names.extend(n)
+            sub = sub or s
+        reads = self.r(value)
+        if op:  # x += y reads x too
+            for t in targets:
+                reads = reads | self.r(t)
+        elif sub:
+            for t in targets:
+                if isinstance(t, cst.Subscript):
+                    reads = reads | frozenset(n for el in t.slice for n in self.r(el))
+        self.fn.assigns.append(Assignment(tuple(names), value, reads, line, col, self.ctx(), op, sub, node))
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        self._assign(node, [t.target for t in node.targets], node.value)
+        if len(self.stack) == 1 and not self.class_stack and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            self.consts[node.targets[0].target.value] = node.value
+
+    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._assign(node, [node.target], node.value)
+
+    def leave_AugAssign(self, node: cst.AugAssign) -> None:
+        op = cst.Module([]).code_for_node(node.operator).strip()
+        self._assign(node, [node.target], node.value, op)
+
+    def leave_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._assign(node, [node.target], node.value)
+
+    def leave_Subscript(self, node: cst.Subscript) -> None:
+        line, col, _ = self.pos(node)
+        idx = frozenset(n for el in node.slice for n in self.r(el))
+        self.fn.subscripts.append(SubscriptUse(dotted_name(node.value), idx, node, line, col, self.ctx(), False))
+
+    def leave_Return(self, node: cst.Return) -> None:
+        self.fn.returns.append(self.r(node.value))
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        value = node.evaluated_value
+        if isinstance(value, str) and len(value) < 400:
+            self.strings.append((value, self.pos(node)[0]))
+
+    def leave_CompFor(self, node: cst.CompFor) -> None:
+        # comprehension targets take taint from their iterables
+        line, col, _ = self.pos(node)
+        names, _ = _target_names(node.target)
+        self.fn.assigns.append(Assignment(tuple(names), node.iter, self.r(node.iter), line, col, self.ctx(), None, False, node))
+
+
+@dataclass
+class Facts:
+    """Everything rules ask about one parsed source."""
+
+    source: Source
+    module: cst.Module
+    wrapper: MetadataWrapper
+    functions: dict[str, Function]
+    imports: dict[str, str]
+    strings: list[tuple[str, int]]
+    import_lines: list[tuple[str, int]]
+    consts: dict[str, cst.BaseExpression]
+
+    @classmethod
+    def build(cls, source: Source, module: cst.Module) -> "Facts":
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        col = _Collector()
+        wrapper.visit(col)
+        col.reads.clear()
+        return cls(source, module, wrapper, col.functions, col.imports, col.strings, col.import_lines, col.consts)
+
+    @property
+    def module_level(self) -> Function:
+        return self.functions[MODULE]
+
+    def all_calls(self) -> Iterator[tuple[Function, CallSite]]:
+        for f in self.functions.values():
+            for c in f.calls:
+                yield f, c
+
+    # ------------------------------------------------------------------ positions and text
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    def position(self, node: cst.CSTNode) -> tuple[int, int]:
+        p = self.wrapper.resolve(PositionProvider)[node].start
+        return p.line, p.column
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.source.text.splitlines()
+
+    def qualify(self, dotted: str | None) -> str | None:
+        """Resolve the head of a dotted name through the file's imports (``F.cross_entropy`` -> ``torch.nn.functional.cross_entropy``)."""
+        if not dotted:
+            return dotted
+        head, _, rest = dotted.partition(".")
+        base = self.imports.get(head)
+        if base is None:
+            return dotted
+        return f"{base}.{rest}" if rest else base
+
+    # ------------------------------------------------------------------ functions and calls
+    def iter_functions(self) -> Iterator[Function]:
+        return iter(self.functions.values())
+
+    def by_name(self, name: str) -> list[Function]:
+        return [f for f in self.functions.values() if f.name == name]
+
+    def function_at(self, line: int) -> Function:
+        best = self.functions[MODULE]
+        for f in self.functions.values():
+            if f.node is not None and f.line <= line <= f.end_line and f.line >= best.line:
+                best = f
+        return best
+
+    def resolve_call(self, caller: Function, call: CallSite) -> list[Function]:
+        """Local functions a call may reach (by name; methods by ``self.`` or any receiver)."""
+        if not call.func and not call.name:
+            return []
+        name = call.name
+        func = call.func or ""
+        if "." not in func:
+            hits = [f for f in self.functions.values() if f.name == name and f.class_name is None]
+            if hits:
+                return hits
+            return [f for f in self.functions.values() if f.class_name == name and f.name in ("__init__", "forward", "__call__")]
+        if func.startswith("self.") and caller.class_name and func.count(".") == 1:
+            hits = [f for f in self.functions.values() if f.class_name == caller.class_name and f.name == name]
+            if hits:
+                return hits
+        return [f for f in self.functions.values() if f.name == name and f.class_name is not None and name not in _COMMON_METHODS]
+
+    @cached_property
+    def callees(self) -> dict[str, set[str]]:
+        graph: dict[str, set[str]] = {}
+        for f in self.functions.values():
+            graph[f.qualname] = {g.qualname for c in f.calls for g in self.resolve_call(f, c)}
+        return graph
+
+    @cached_property
+    def callers(self) -> dict[str, list[tuple[Function, CallSite]]]:
+        out: dict[str, list[tuple[Function, CallSite]]] = {q: [] for q in self.functions}
+        for f in self.functions.values():
+            for c in f.calls:
+                for g in self.resolve_call(f, c):
+                    out[g.qualname].append((f, c))
+        return out
+
+    def reachable(self, roots: Iterable[str]) -> set[str]:
+        seen: set[str] = set()
+        todo = list(roots)
+        while todo:
+            q = todo.pop()
+            if q in seen:
+                continue
+            seen.add(q)
+            todo.extend(self.callees.get(q, ()))
+        return seen
+
+    # ------------------------------------------------------------------ scoring and evaluation
+    @cached_property
+    def scoring_functions(self) -> list[Function]:
+        """Functions that accumulate a scored loss (``loss_sum += ...``)."""
+        return [f for f in self.functions.values() if f.accumulators]
+
+    @cached_property
+    def eval_path(self) -> set[str]:
+        """Scoring functions, eval-named functions that read validation data, and everything they call."""
+        roots = {f.qualname for f in self.scoring_functions}
+        for f in self.functions.values():
+            if re.search(r"eval|score", f.name, re.I) and self.val_tainted(f):
+                roots.add(f.qualname)
+        return self.reachable(roots)
+
+    def on_eval_path(self, f: Function) -> bool:
+        return f.qualname in self.eval_path
+
+    # ------------------------------------------------------------------ validation-data taint
+    def _val_seed(self, f: Function, names: Iterable[str]) -> set[str]:
+        return {n for n in names if VAL_NAME.search(n)}
+
+    @cached_property
+    def _param_taint(self) -> dict[str, set[str]]:
+        """Parameters that receive validation data from some caller (fixed point over the call graph)."""
+        taint: dict[str, set[str]] = {q: set() for q in self.functions}
+        for _ in range(4):
+            changed = False
+            for f in self.functions.values():
+                local = self._local_taint(f, taint[f.qualname])
+                for c in f.calls:
+                    targets = self.resolve_call(f, c)
+                    if not targets:
+                        continue
+                    for g in targets:
+                        params = [p for p in g.params if p not in ("self", "cls")]
+                        for i, reads in enumerate(c.arg_reads):
+                            if i < len(params) and reads & local and params[i] not in taint[g.qualname]:
+                                taint[g.qualname].add(params[i])
+                                changed = True
+                        for kw, reads in c.kw_reads:
+                            if kw in g.params and reads & local and kw not in taint[g.qualname]:
+                                taint[g.qualname].add(kw)
+                                changed = True
+            if not changed:
+                break
+        return taint
+
+    def _local_taint(self, f: Function, seeds: set[str]) -> set[str]:
+        tainted = set(seeds) | self._val_seed(f, f.params)
+        for a in f.assigns:
+            tainted |= self._val_seed(f, a.reads)
+        for c in f.calls:
+            tainted |= self._val_seed(f, c.reads)
+            if c.func and VAL_LOADERS.search(c.func):
+                tainted.add(f"<call:{c.line}>")
+        for s, line in self.strings:
+            if f.line <= line <= f.end_line and VAL_STRING.search(s):
+                tainted.add(f"<str:{line}>")
+        for _ in range(6):
+            before = len(tainted)
+            for a in f.assigns:
+                val_call = isinstance(a.value, cst.Call) and VAL_LOADERS.search(dotted_name(a.value.func) or "")
+                has_val_string = any(a.line == line and VAL_STRING.search(s) for s, line in self.strings)
+                if a.reads & tainted or val_call or has_val_string:
+                    tainted.update(a.targets)
+            for loop in f.loops.values():
+                if loop.iter_reads & tainted:
+                    tainted.update(loop.targets)
+            if len(tainted) == before:
+                break
+        return tainted
+
+    def val_tainted(self, f: Function) -> set[str]:
+        """Names in ``f`` that may hold validation tokens (or values derived from them)."""
+        return self._local_taint(f, self._param_taint.get(f.qualname, set()))
+
+    def target_names(self, f: Function) -> set[str]:
+        """Names in ``f`` that may hold the realised target tokens (``y``, ``tgt``, ... and derivations)."""
+        names = {p for p in f.params if TARGET_NAME.match(p)}
+        for a in f.assigns:
+            names |= {t for t in a.targets if TARGET_NAME.match(_last(t))}
+        for _ in range(5):
+            before = len(names)
+            for a in f.assigns:
+                if a.reads & names and not a.op:
+                    names.update(a.targets)
+            if len(names) == before:
+                break
+        return names
+
+    # ------------------------------------------------------------------ dormancy
+    def guard_value(self, test: cst.BaseExpression, config: RunConfig) -> bool | None:
+        """Evaluate an ``if`` test under the run configuration: True, False, or None (unknown)."""
+        if isinstance(test, (cst.Name, cst.Attribute)):
+            name = _last(dotted_name(test) or "")
+            s = config.get(name)
+            return None if s is None else truthy(s.value)
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            v = self.guard_value(test.expression, config)
+            return None if v is None else not v
+        if isinstance(test, cst.BooleanOperation):
+            a, b = self.guard_value(test.left, config), self.guard_value(test.right, config)
+            if isinstance(test.operator, cst.And):
+                if a is False or b is False:
+                    return False
+                return True if (a and b) else None
+            if a is True or b is True:
+                return True
+            return False if (a is False and b is False) else None
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, (cst.Name, cst.Attribute)):
+            s = config.get(_last(dotted_name(test.left) or ""))
+            comp = test.comparisons[0]
+            try:
+                from golfcheck.runconfig import _literal
+
+                right = _literal(comp.comparator)
+            except Exception:  # noqa: BLE001 - not a literal comparison
+                return None
+            if s is None or s.value is None:
+                return None
+            left = s.value
+            ops = {cst.GreaterThan: lambda a, b: a > b, cst.GreaterThanEqual: lambda a, b: a >= b,
+                   cst.LessThan: lambda a, b: a < b, cst.LessThanEqual: lambda a, b: a <= b,
+                   cst.Equal: lambda a, b: a == b, cst.NotEqual: lambda a, b: a != b}
+            for op_type, fn in ops.items():
+                if isinstance(comp.operator, op_type):
+                    try:
+                        return bool(fn(left, right))
+                    except TypeError:
+                        return None
+        return None
+
+    def dormant(self, line: int, config: RunConfig, _depth: int = 0) -> str | None:
+        """If ``line`` only runs under a flag the run configuration disables, say which; else None."""
+        f = self.function_at(line)
+        for node, start, body_end, else_start, end in f.ifs:
+            if start <= line <= body_end and line > start:
+                if self.guard_value(node.test, config) is False:
+                    return f"guarded by `{self.code(node.test)}`, disabled in the run configuration"
+            elif else_start <= line <= end and node.orelse is not None and line >= else_start:
+                if self.guard_value(node.test, config) is True:
+                    return f"in the else branch of `{self.code(node.test)}`, which the run configuration enables"
+        if f.node is None or _depth > 4:
+            return None
+        sites = self.callers.get(f.qualname, [])
+        if not sites:
+            return None
+        reasons = [self.dormant(c.line, config, _depth + 1) for _, c in sites]
+        if all(reasons):
+            return f"`{f.name}` is only called where {reasons[0].split(',')[0].replace('guarded by ', '')} is disabled"
+        return None
+
+
+_COMMON_METHODS = {"__init__", "forward", "__call__", "step", "update", "reset", "get", "append", "add", "run", "load", "save", "item"}
