@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from golfcheck.checks import evidence
 from golfcheck.checks.common import RULING_1017, finding, json_line, json_rel
 from golfcheck.findings import Finding, Severity
-from golfcheck.logs import CANONICAL_VAL_TOKENS, LogFile, Run, matches, parse_log, select_scored
+from golfcheck.logs import CANONICAL_VAL_TOKENS, LogFile, Run, candidates, matches, parse_log, select_scored
 from golfcheck.submission import Submission
 
 _FILE_SEED = re.compile(r"(?:seed[_-]?|_s)(\d+)(?=[._]|$)", re.I)
@@ -81,6 +81,18 @@ class LogsResult:
     rows: list[RunRow] = field(default_factory=list)
     files: list[LogFile] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    by_claim: dict[int, RunRow] = field(default_factory=dict)  # JSON seed -> the run whose value it is
+
+    def claimed_values(self, seeds: list[int]) -> dict[int, float]:
+        """Values standing for the given (JSON-declared) seeds: the run matching each seed's claim,
+        else the counted run of that in-log seed."""
+        counted = self.seeds()
+        out = {}
+        for s in seeds:
+            row = self.by_claim.get(s) or counted.get(s)
+            if row is not None and row.run.scored is not None:
+                out[s] = row.run.scored.bpb
+        return out
 
     def seeds(self) -> dict[int, RunRow]:
         """The counted run of each distinct in-log seed."""
@@ -180,14 +192,21 @@ def _select(res: LogsResult, sub: Submission, claims: dict[int, dict], headline:
             continue
         same = [r for r in rows if r.run.seed is not None and int(r.run.seed.value) == seed]
         named = [r for r in rows if r.name_seed == seed and r not in same]
-        if any(r.agrees for r in same):
+        agreeing = sorted((r for r in same if r.agrees), key=lambda r: abs(r.run.scored.bpb - val))
+        if agreeing:
+            res.by_claim[seed] = agreeing[0]
             continue
         hit = next((r for r in named if r.agrees), None)
         if hit is not None:
+            res.by_claim[seed] = hit
             continue  # reported as a seed mismatch by _seed_identity
-        elsewhere = [r for r in rows if r.run.scored and any(matches(m, val) for m in r.run.metrics)]
+        elsewhere = [r for r in rows if r.run.scored and any(matches(m, val) for m in candidates(r.run))]
         if elsewhere:
             r = elsewhere[0]
+            m = next(m for m in candidates(r.run) if matches(m, val))
+            if not matches(r.run.scored, val):
+                r.run.scored, r.run.scored_how = m, "matched submission.json (claimed under another seed)"
+            res.by_claim[seed] = r
             res.findings.append(finding(
                 "GC506", Severity.WARNING, sub, r.run.log, r.run.seed.line if r.run.seed else 1,
                 f"submission.json seed {seed} val_bpb {val} is the result of {r.run.log}, which ran seed "

@@ -1,0 +1,292 @@
+"""submission.json and folder layout: schema validation (GC604), cross-checks with the logs
+(GC603: headline mean, per-seed values, std, bytes), and the folder's required files (GC605).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from statistics import fmean, pstdev, stdev
+
+from golfcheck.checks import evidence
+from golfcheck.checks.common import LIMIT_BYTES, README_RULES, finding, json_line, json_rel
+from golfcheck.checks.runs import LogsResult, analyse_logs
+from golfcheck.findings import Finding, Severity
+from golfcheck.logs import decimals_of
+from golfcheck.submission import Submission
+
+FOLDER_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}_[A-Za-z0-9._+-]+$")
+PROFILE_DEF = {"record": "strictRecord", "non-record": "strictNonRecord", "history": None}
+MAX_JSON_BYTES = 4 * 1024 * 1024
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict:
+    text = resources.files("golfcheck.schemas").joinpath("submission.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def schema_errors(data, profile: str = "history") -> list[tuple[str, list]]:
+    """(message, path) of every schema violation for the profile (history = permissive schema)."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    s = schema()
+    registry = Registry().with_resource(s["$id"], Resource.from_contents(s))
+    target = PROFILE_DEF.get(profile)
+    root = {"$ref": s["$id"] + (f"#/$defs/{target}" if target else "")}
+    validator = Draft202012Validator(root, registry=registry)
+    out = []
+    try:
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    except RecursionError:
+        return [("submission.json nests too deeply to validate", [])]
+    for e in errors:
+        out.append((_describe(e), list(e.absolute_path)))
+    return out
+
+
+def _describe(e) -> str:
+    where = "/".join(map(str, e.absolute_path)) or "(top level)"
+    msg = e.message
+    if len(msg) > 160:
+        msg = msg[:157] + "..."
+    return f"{where}: {msg}"
+
+
+@dataclass
+class LoadedJson:
+    data: object | None
+    problem: str = ""
+    line: int = 1
+
+
+def load_json(sub: Submission) -> LoadedJson:
+    f = sub.submission_json_file
+    if f is None:
+        return LoadedJson(None, "missing")
+    try:
+        size = Path(f.path).stat().st_size
+    except OSError as exc:
+        return LoadedJson(None, f"unreadable: {exc.strerror or exc}")
+    if size > MAX_JSON_BYTES:
+        return LoadedJson(None, f"too large to be a submission.json ({size:,} bytes)")
+    text = f.text
+    if "\x00" in text:
+        return LoadedJson(None, "binary content (NUL bytes)")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return LoadedJson(None, f"not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})", exc.lineno)
+    except (RecursionError, ValueError) as exc:
+        return LoadedJson(None, f"not valid JSON: {type(exc).__name__}")
+    return LoadedJson(data)
+
+
+@dataclass
+class MetadataResult:
+    findings: list[Finding] = field(default_factory=list)
+    json_file: str | None = None
+    schema_profile: str | None = None
+    schema_errors: list[str] = field(default_factory=list)
+    checks: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"submission_json": self.json_file, "schema_profile": self.schema_profile,
+                "schema_errors": self.schema_errors, "checks": self.checks,
+                "findings": [f.to_dict() for f in self.findings]}
+
+
+def check_metadata(sub: Submission, profile: str = "record", logs: LogsResult | None = None) -> MetadataResult:
+    res = MetadataResult(json_file=json_rel(sub))
+    res.findings.extend(check_layout(sub, profile))
+    loaded = load_json(sub)
+    jrel = json_rel(sub)
+    if loaded.problem and loaded.problem != "missing":
+        res.findings.append(finding("GC604", Severity.ERROR, sub, jrel, loaded.line,
+                                    f"{jrel}: {loaded.problem}", README_RULES, profile))
+        return res
+    if loaded.data is None:
+        return res
+    data = loaded.data
+    # ---- schema: permissive always; the strict profile for new submissions
+    for prof in ("history",) + ((profile,) if profile != "history" else ()):
+        errs = schema_errors(data, prof)
+        if prof == profile:
+            res.schema_profile = PROFILE_DEF.get(prof) or "permissive"
+            res.schema_errors = [m for m, _ in errs]
+        sev = Severity.ERROR if prof == "history" else Severity.ERROR
+        label = "schema" if prof == "history" else f"{PROFILE_DEF[prof]} profile"
+        seen = set()
+        for msg, path in errs[:25]:
+            key = str(path[0]) if path else None
+            line = json_line(sub, key) if key else 1
+            if (prof, msg) in seen:
+                continue
+            seen.add((prof, msg))
+            res.findings.append(finding("GC604", sev, sub, jrel, line,
+                                        f"submission.json violates the {label}: {msg}", README_RULES, profile))
+        if prof == "history" and errs:
+            break  # the strict profile repeats the same violations
+    if not isinstance(data, dict):
+        return res
+    logs = logs or analyse_logs(sub, profile)
+    res.findings.extend(_cross_check(sub, data, logs, profile, res.checks))
+    return res
+
+
+def check_layout(sub: Submission, profile: str = "record") -> list[Finding]:
+    out: list[Finding] = []
+    root = Path(sub.root)
+    if not root.is_dir():
+        return out
+    name = root.resolve().name
+    if not FOLDER_NAME.match(name):
+        out.append(finding("GC605", Severity.ERROR, sub, None, 1,
+                           f"folder name {name!r} does not match YYYY-MM-DD_Name (letters, digits, ._+- only)",
+                           README_RULES, profile))
+    anchor = sub.counted_file.rel if sub.counted_file else (sub.readme.rel if sub.readme else None)
+    if sub.readme is None:
+        out.append(finding("GC605", Severity.ERROR, sub, anchor, 1, "missing README.md", README_RULES, profile))
+    jf = sub.submission_json_file
+    if jf is None:
+        out.append(finding("GC605", Severity.ERROR, sub, anchor, 1, "missing submission.json", README_RULES, profile))
+    elif jf.rel != "submission.json":
+        out.append(finding("GC605", Severity.WARNING, sub, jf.rel, 1,
+                           f"metadata is in {jf.rel}; the file must be named submission.json", README_RULES, profile))
+    rels = {f.rel for f in sub.code_files}
+    if "train_gpt.py" not in rels:
+        other = sub.counted_file.rel if sub.counted_file else None
+        msg = "missing train_gpt.py" + (f" (the script is {other})" if other else "")
+        out.append(finding("GC605", Severity.ERROR, sub, other or anchor, 1, msg, README_RULES, profile))
+    else:
+        p = root / "train_gpt.py"
+        try:
+            if p.stat().st_size == 0:
+                out.append(finding("GC605", Severity.ERROR, sub, "train_gpt.py", 1, "train_gpt.py is empty",
+                                   README_RULES, profile))
+        except OSError:
+            pass
+    if not sub.logs:
+        out.append(finding("GC605", Severity.ERROR, sub, anchor, 1,
+                           "no train log: the logs your script produced must be included", README_RULES, profile))
+    return out
+
+
+def _close(a: float, b: float, decimals: int) -> bool:
+    """Equal at the printed precision, allowing one unit in the last digit (means of rounded values)."""
+    return abs(a - b) <= 10 ** (-decimals) + 1e-9
+
+
+def _cross_check(sub: Submission, data: dict, logs: LogsResult, profile: str, checks: dict) -> list[Finding]:
+    out: list[Finding] = []
+    jrel = json_rel(sub)
+    claims = evidence.per_seed(data)
+    declared = evidence.declared_seeds(data)
+    logged = logs.scored_values()
+    headline = evidence.number(data, "val_bpb")
+    # per-seed values the headline should average: the declared seeds' log values
+    if declared:
+        logged = logs.claimed_values(declared)
+    use = [s for s in (declared or sorted(logged)) if s in logged]
+    if headline is None and "val_bpb" not in data:
+        alt = next((k for k in ("mean_val_bpb", "mean_bpb") if evidence.number(data, k) is not None), None)
+        out.append(finding("GC604", Severity.WARNING, sub, jrel, 1,
+                           "submission.json has no val_bpb" + (f" (it uses {alt})" if alt else ""),
+                           README_RULES, profile))
+        if alt:
+            headline = evidence.number(data, alt)
+    if headline is not None and use:
+        mean = fmean(logged[s] for s in use)
+        d = decimals_of(headline)
+        single = {r.run.scored.bpb for r in logs.rows if r.run.scored and r.duplicate_of is None}
+        ok = _close(mean, headline, d) or (not claims and any(_close(v, headline, min(d, 8)) for v in single))
+        checks["val_bpb"] = {"json": headline, "logs_mean": mean, "seeds": use, "agrees": ok}
+        if not ok:
+            out.append(finding(
+                "GC603", Severity.ERROR, sub, jrel, json_line(sub, "val_bpb"),
+                f"submission.json val_bpb {headline} but the logs' scored values average {mean:.8f} "
+                f"over seed(s) {', '.join(map(str, use))}", README_RULES, profile))
+    # JSON-internal: headline = mean of its own per-seed values
+    jvals = {s: evidence.number(c, "val_bpb") for s, c in claims.items()}
+    jvals = {s: v for s, v in jvals.items() if v is not None}
+    if headline is not None and len(jvals) >= 2:
+        jm = fmean(jvals.values())
+        if not _close(jm, headline, decimals_of(headline)) and not _close(jm, headline, 4):
+            out.append(finding(
+                "GC603", Severity.WARNING, sub, jrel, json_line(sub, "val_bpb"),
+                f"submission.json val_bpb {headline} is not the mean of its own per-seed values ({jm:.8f})",
+                README_RULES, profile))
+    # std: sample (ddof=1) over the per-seed values
+    std = evidence.number(data, "val_bpb_std")
+    vals = [logged[s] for s in use] if len(use) >= 2 else list(jvals.values())
+    if std is not None and len(vals) >= 2:
+        s1, s0 = stdev(vals), pstdev(vals)
+        d = max(decimals_of(std), 1)
+        checks["val_bpb_std"] = {"json": std, "sample": s1, "population": s0}
+        if not _close(s1, std, d) and not math.isclose(s1, std, rel_tol=0.02):
+            kind = " (that is the population std, ddof=0)" if (_close(s0, std, d) or math.isclose(s0, std, rel_tol=0.02)) else ""
+            out.append(finding(
+                "GC603", Severity.WARNING, sub, jrel, json_line(sub, "val_bpb_std"),
+                f"submission.json val_bpb_std {std} but the sample std (ddof=1) of the per-seed values is "
+                f"{s1:.8f}{kind}", README_RULES, profile))
+    # val_loss holding a bpb value (ratio sanity)
+    loss = evidence.number(data, "val_loss")
+    if loss is not None and headline is not None and loss > 0:
+        ratio = headline / loss
+        if not (0.3 <= ratio <= 1.5):
+            out.append(finding("GC603", Severity.WARNING, sub, jrel, json_line(sub, "val_loss"),
+                               f"submission.json val_bpb/val_loss = {ratio:.4f} is outside any tokenizer's range",
+                               README_RULES, profile))
+    elif loss is not None and headline is None and logged:
+        m = fmean(logged.values())
+        if abs(loss - m) < 5e-4:
+            out.append(finding("GC603", Severity.WARNING, sub, jrel, json_line(sub, "val_loss"),
+                               f"submission.json val_loss {loss} equals the logs' val_bpb ({m:.5f}): a bpb value "
+                               f"in the nats field", README_RULES, profile))
+    # bytes: per-seed artifact bytes vs the log's total, and bytes_total vs the max
+    totals = {}
+    for s, row in logs.seeds().items():
+        if row.run.total_bytes is not None:
+            totals[s] = (int(row.run.total_bytes.value), row.run.log, row.run.total_bytes.line)
+    for s, claim in sorted(claims.items()):
+        ab = evidence.number(claim, "artifact_bytes", "bytes_total")
+        if ab is None or s not in totals:
+            continue
+        got, log, line = totals[s]
+        if int(ab) != got:
+            out.append(finding(
+                "GC603", Severity.WARNING, sub, log, line,
+                f"seed {s}: submission.json artifact bytes {int(ab):,} but {log} says total submission size "
+                f"{got:,}", README_RULES, profile, evidence=f"{jrel}:{json_line(sub, str(s))}"))
+    bt = evidence.number(data, "bytes_total")
+    all_totals = [int(r.run.total_bytes.value) for r in logs.rows
+                  if r.duplicate_of is None and r.run.total_bytes is not None]
+    if bt is not None and all_totals:
+        mx = max(all_totals)
+        checks["bytes_total"] = {"json": int(bt), "logs_max": mx, "logs": sorted(set(all_totals))}
+        if int(bt) not in all_totals:
+            how = ""
+            if int(bt) % 10000 == 0:
+                how = " (a rounded number)"
+            elif int(bt) < min(all_totals):
+                how = " (smaller than every log total: code bytes left out?)"
+            out.append(finding(
+                "GC603", Severity.WARNING, sub, jrel, json_line(sub, "bytes_total"),
+                f"submission.json bytes_total {int(bt):,} but the logs' total submission sizes are "
+                f"{', '.join(f'{v:,}' for v in sorted(set(all_totals)))} (max {mx:,}){how}",
+                README_RULES, profile))
+    # track spelling vs folder
+    track = data.get("track")
+    if isinstance(track, str) and sub.track:
+        non = "non" in track.lower()
+        if non != (sub.track == "track_non_record_16mb"):
+            out.append(finding("GC605", Severity.WARNING, sub, jrel, json_line(sub, "track"),
+                               f"submission.json track {track!r} disagrees with the folder's track {sub.track}",
+                               README_RULES, profile))
+    return out

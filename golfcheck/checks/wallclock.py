@@ -1,0 +1,147 @@
+"""Wallclock budgets from the logs (GC504 training, GC505 evaluation) and the hardware they show.
+
+Training time is the ``stopping_early`` train_time (else the last step line) plus GPTQ Hessian
+collection that reads training data (§4.5); one step of overshoot is allowed, with a warning
+above 600,000 ms. Evaluation time is ``total_eval_time`` when logged, else the scored pass plus
+the passes it depends on (§4.6). Budgets gate the record track only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from golfcheck.checks.common import LIMIT_SECONDS, README_RULES, finding
+from golfcheck.checks.runs import LogsResult, analyse_logs
+from golfcheck.findings import Finding, Severity
+from golfcheck.submission import Submission
+
+CANONICAL_GPU = "H100 80GB HBM3"
+MIN_STEP_MS = 150.0
+
+
+@dataclass
+class WallclockResult:
+    runs: list[dict] = field(default_factory=list)
+    hardware: dict = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        def mx(key):
+            vals = [r[key] for r in self.runs if r.get(key) is not None]
+            return max(vals) if vals else None
+
+        return {"limit_seconds": LIMIT_SECONDS, "runs": self.runs, "hardware": self.hardware,
+                "max_train_seconds": mx("train_seconds"), "max_train_data_seconds": mx("train_data_seconds"),
+                "max_eval_seconds": mx("eval_seconds"),
+                "findings": [f.to_dict() for f in self.findings]}
+
+
+def check_wallclock(sub: Submission, profile: str = "record", logs: LogsResult | None = None) -> WallclockResult:
+    logs = logs or analyse_logs(sub, profile)
+    res = WallclockResult()
+    gate = profile != "non-record"
+    gpu_names: set[str] = set()
+    world: set[int] = set()
+    for row in logs.rows:
+        r = row.run
+        if row.duplicate_of:
+            continue
+        steps = r.stop_step or r.last_step
+        step_ms = r.step_avg_ms
+        tm = r.train_ms
+        if step_ms is None and tm is not None and steps:
+            step_ms = float(tm.value) / steps
+        entry = {
+            "log": r.log, "run": r.index, "seed": None if r.seed is None else int(r.seed.value),
+            "train_seconds": r.train_seconds, "hessian_seconds": None if r.hessian_s is None else float(r.hessian_s.value),
+            "train_data_seconds": r.train_data_seconds, "gptq_reserve_seconds":
+                None if r.gptq_reserve_s is None else float(r.gptq_reserve_s.value),
+            "artifact_production_seconds": None if r.artifact_wall_s is None else float(r.artifact_wall_s.value),
+            "eval_seconds": r.eval_seconds(), "eval_upper_seconds": r.eval_upper_seconds,
+            "steps": steps, "step_ms": None if step_ms is None else round(step_ms, 3),
+            "world_size": None if r.world_size is None else int(r.world_size.value),
+            "gpus": r.gpu_names, "gpu_count": r.gpu_count or None,
+        }
+        res.runs.append(entry)
+        if r.world_size is not None:
+            world.add(int(r.world_size.value))
+        gpu_names.update(r.gpu_names)
+        if not row.counted and r.scored is not None:
+            continue  # budgets gate the runs that stand for a seed
+        _train(res, sub, r, entry, step_ms, profile, gate)
+        _eval(res, sub, r, entry, profile, gate)
+    res.hardware = {"world_sizes": sorted(world), "gpus": sorted(gpu_names)}
+    if gate and profile == "record":
+        first = next((row.run for row in logs.rows if not row.duplicate_of), None)
+        if first is not None:
+            if world and world != {8}:
+                line = first.world_size.line if first.world_size else 1
+                res.findings.append(finding(
+                    "GC504", Severity.WARNING, sub, first.log, line,
+                    f"logs show world_size {', '.join(map(str, sorted(world)))}; the record track runs on 8×H100 SXM",
+                    README_RULES, profile))
+            odd = sorted(g for g in gpu_names if g != CANONICAL_GPU)
+            if odd:
+                res.findings.append(finding(
+                    "GC504", Severity.WARNING, sub, first.log, first.gpu_line or 1,
+                    f"logs show GPU(s) {', '.join(odd)}; the record track is timed on H100 80GB HBM3 (SXM)",
+                    README_RULES, profile))
+    return res
+
+
+def _train(res, sub, r, entry, step_ms, profile, gate) -> None:
+    if r.train_ms is None:
+        return
+    train_s = entry["train_seconds"]
+    data_s = entry["train_data_seconds"]
+    line = r.train_ms.line
+    # One step of overshoot: the stop check runs after the step that crosses 600 s. The final steps
+    # are slower than the average (warmdown, sync), so a step counts as at least MIN_STEP_MS.
+    allowance = max(step_ms or 0.0, MIN_STEP_MS) / 1000.0
+    if gate:
+        if train_s > LIMIT_SECONDS + allowance:
+            res.findings.append(finding(
+                "GC504", Severity.ERROR, sub, r.log, line,
+                f"{r.log}: training took {train_s:.3f} s, over the {LIMIT_SECONDS:.0f} s budget"
+                + (f" by more than one step ({allowance * 1000:.1f} ms)" if allowance else ""), README_RULES, profile))
+        elif train_s > LIMIT_SECONDS:
+            res.findings.append(finding(
+                "GC504", Severity.WARNING, sub, r.log, line,
+                f"{r.log}: training stopped at {train_s * 1000:,.0f} ms, above 600,000 ms (within one step of "
+                f"{allowance * 1000:.1f} ms overshoot)", README_RULES, profile))
+        if r.hessian_s is not None and data_s is not None and data_s > LIMIT_SECONDS + allowance \
+                and train_s <= LIMIT_SECONDS + allowance:
+            res.findings.append(finding(
+                "GC504", Severity.ERROR, sub, r.log, r.hessian_s.line,
+                f"{r.log}: training {train_s:.3f} s + GPTQ Hessian collection on training data "
+                f"{float(r.hessian_s.value):.1f} s = {data_s:.3f} s exceeds the {LIMIT_SECONDS:.0f} s budget",
+                README_RULES, profile))
+        if r.hessian_s is not None and r.gptq_reserve_s is not None and \
+                float(r.gptq_reserve_s.value) < float(r.hessian_s.value):
+            res.findings.append(finding(
+                "GC504", Severity.WARNING, sub, r.log, r.gptq_reserve_s.line,
+                f"{r.log}: GPTQ reserve {float(r.gptq_reserve_s.value):g} s is smaller than the logged Hessian "
+                f"collection {float(r.hessian_s.value):g} s", README_RULES, profile))
+    else:
+        if train_s > LIMIT_SECONDS + allowance:
+            res.findings.append(finding(
+                "GC504", Severity.NOTE, sub, r.log, line,
+                f"{r.log}: training took {train_s:.1f} s (non-record: no 600 s budget)", README_RULES, profile))
+    if r.artifact_wall_s is not None:
+        res.findings.append(finding(
+            "GC504", Severity.NOTE, sub, r.log, r.artifact_wall_s.line,
+            f"{r.log}: artifact_production_wallclock {float(r.artifact_wall_s.value):.1f} s is reported, not gated "
+            f"(the accepted measure is train time + Hessian collection, §4.5)", README_RULES, profile))
+
+
+def _eval(res, sub, r, entry, profile, gate) -> None:
+    ev = entry["eval_seconds"]
+    if ev is None:
+        return
+    line = r.total_eval_s.line if r.total_eval_s else (r.scored.line if r.scored else 1)
+    if ev > LIMIT_SECONDS:
+        sev = Severity.ERROR if gate else Severity.NOTE
+        res.findings.append(finding(
+            "GC505", sev, sub, r.log, line,
+            f"{r.log}: evaluation took {ev:.1f} s, over the {LIMIT_SECONDS:.0f} s budget"
+            + ("" if gate else " (non-record)"), README_RULES, profile))
