@@ -90,3 +90,28 @@ def json_line(sub: Submission, key: str, within: str | None = None) -> int:
     if i < 0:
         return 1
     return text.count("\n", 0, i) + 1
+
+
+def cached(sub: Submission, key: str, build):
+    """Memoise one analysis per loaded Submission (rules and commands share it)."""
+    store = sub.__dict__.setdefault("_golfcheck_cache", {})
+    if key not in store:
+        store[key] = build()
+    return store[key]
+
+
+def relative_to_root(findings, sub: Submission) -> list[Finding]:
+    """Finding paths relative to the folder (the audit engine adds its own prefix)."""
+    import os
+    from dataclasses import replace
+
+    root = str(sub.root)
+    out = []
+    for f in findings:
+        p = f.path
+        if p == root:
+            p = sub.counted_file.rel if sub.counted_file else (sub.logs[0].rel if sub.logs else ".")
+        elif p.startswith(root + os.sep) or p.startswith(root + "/"):
+            p = p[len(root) + 1:]
+        out.append(replace(f, path=p))
+    return out

@@ -1,0 +1,62 @@
+"""``golfcheck check [FOLDER]``: audit, size, logs, wallclock, metadata and validate in one report."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import click
+
+from golfcheck.checks.folder import check_folder
+from golfcheck.checks.render import counts_line, dump_json, exit_code, findings_text, logs_table, size_text, validate_text
+from golfcheck.checks.significance import sota_from_folder, sota_from_values
+from golfcheck.cli.logs import FAIL_ON, PROFILE
+from golfcheck.errors import GolfcheckError
+
+
+def bundled_example() -> Path:
+    try:
+        p = Path(str(resources.files("golfcheck.data").joinpath("example")))
+    except (ModuleNotFoundError, TypeError):
+        p = None
+    if p is None or not p.is_dir() or not any(p.iterdir()):
+        raise GolfcheckError("the bundled example submission is not installed; give a FOLDER to check",
+                             "golfcheck/data/example")
+    return p
+
+
+@click.command()
+@click.argument("path", required=False, type=click.Path())
+@click.option("--seeds", "n_seeds", type=click.IntRange(1, 100), default=3, show_default=True)
+@click.option("--sota", "sota_folder", type=click.Path(), default=None, help="SOTA submission folder.")
+@click.option("--sota-bpb", default=None, help="SOTA per-seed val_bpb values, comma-separated.")
+@click.option("--no-audit", is_flag=True, help="Skip the static code audit.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format.")
+@click.option("--fail-on", type=FAIL_ON, default="error", help="Exit 1 at or above this severity.")
+@click.option("--profile", type=PROFILE, default=None, help="Severity profile (default: from the folder's track).")
+def check(path, n_seeds, sota_folder, sota_bpb, no_audit, fmt, fail_on, profile):
+    """All folder checks at once; with no FOLDER, the bundled example submission."""
+    target = Path(path) if path else bundled_example()
+    sota = sota_from_folder(sota_folder) if sota_folder else sota_from_values(sota_bpb) if sota_bpb else None
+    report = check_folder(target, profile, n_seeds, sota, run_audit=not no_audit)
+    if fmt == "json":
+        click.echo(dump_json(report.to_dict()), nl=False)
+    else:
+        s = report.sections
+        click.echo(f"golfcheck check {target} (profile {s['profile']['name']})\n")
+        audit = s.get("audit")
+        if audit is not None:
+            click.echo("== audit" + (f": {audit.get('note')}" if audit.get("skipped") else
+                                     f": {audit.get('findings', 0)} finding(s), verdict {audit.get('verdict')}"))
+        click.echo("== size\n" + size_text(s["size"]), nl=False)
+        click.echo("== logs\n" + (logs_table(s["logs"]) if s["logs"]["runs"] else "no logs found\n"), nl=False)
+        w = s["wallclock"]
+        click.echo(f"== wallclock\nmax train {w.get('max_train_seconds')} s (with training-data calibration "
+                   f"{w.get('max_train_data_seconds')} s), max eval {w.get('max_eval_seconds')} s; hardware: "
+                   f"world size {w['hardware'].get('world_sizes') or '?'}, GPUs {w['hardware'].get('gpus') or 'not logged'}")
+        click.echo("== validate\n" + validate_text(s["validate"]), nl=False)
+        click.echo("== findings")
+        click.echo(findings_text(report.findings), nl=False)
+        click.echo(f"verdict: {report.verdict.value}")
+        click.echo(counts_line(report.findings), err=True)
+    return exit_code(report.findings, fail_on)

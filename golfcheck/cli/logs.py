@@ -1,0 +1,36 @@
+"""``golfcheck logs FOLDER``: the per-seed table parsed from the logs."""
+
+from __future__ import annotations
+
+import click
+
+from golfcheck.checks.common import profile_of
+from golfcheck.checks.folder import folder, logs_of
+from golfcheck.checks.render import counts_line, dump_json, exit_code, findings_text, logs_table
+
+FAIL_ON = click.Choice(["error", "warning", "note", "never"])
+PROFILE = click.Choice(["record", "non-record", "history"])
+
+
+@click.command()
+@click.argument("path", type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format.")
+@click.option("--fail-on", type=FAIL_ON, default="error", help="Exit 1 at or above this severity.")
+@click.option("--profile", type=PROFILE, default=None,
+              help="Severity profile (default: from the folder's track; history = merged records).")
+def logs(path, fmt, fail_on, profile):
+    """Per-seed table parsed from every log of a submission folder."""
+    sub = folder(path)
+    prof = profile_of(sub, profile)
+    res = logs_of(sub, prof)
+    d = res.to_dict()
+    if fmt == "json":
+        click.echo(dump_json(d), nl=False)
+    else:
+        if d["runs"]:
+            click.echo(logs_table(d), nl=False)
+        else:
+            click.echo("no logs found")
+        click.echo(findings_text(res.findings), nl=False)
+        click.echo(counts_line(res.findings), err=True)
+    return exit_code(res.findings, fail_on)

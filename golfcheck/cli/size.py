@@ -1,0 +1,29 @@
+"""``golfcheck size FOLDER``: artifact bytes (code + compressed model) and the decompression check."""
+
+from __future__ import annotations
+
+import click
+
+from golfcheck.checks.common import profile_of
+from golfcheck.checks.folder import folder, size_of
+from golfcheck.checks.render import counts_line, dump_json, exit_code, findings_text, size_text
+from golfcheck.cli.logs import FAIL_ON, PROFILE
+
+
+@click.command()
+@click.argument("path", type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format.")
+@click.option("--fail-on", type=FAIL_ON, default="error", help="Exit 1 at or above this severity.")
+@click.option("--profile", type=PROFILE, default=None, help="Severity profile (default: from the folder's track).")
+def size(path, fmt, fail_on, profile):
+    """Artifact bytes: counted code as shipped + compressed model file(s), checked against 16,000,000."""
+    sub = folder(path)
+    prof = profile_of(sub, profile)
+    res = size_of(sub, prof)
+    if fmt == "json":
+        click.echo(dump_json(res.to_dict()), nl=False)
+    else:
+        click.echo(size_text(res.to_dict()), nl=False)
+        click.echo(findings_text(res.findings), nl=False)
+        click.echo(counts_line(res.findings), err=True)
+    return exit_code(res.findings, fail_on)
