@@ -69,6 +69,9 @@ class Rule:
     looks_for: ClassVar[str] = ""
     traps: ClassVar[tuple[str, ...]] = ()
     rulings: ClassVar[tuple[Ruling, ...]] = ()
+    # Date (YYYY-MM-DD) of the ruling that made this an error; `--history` downgrades errors on
+    # records dated before it to warnings with the precedent named. None: judged the same at any date.
+    ruling_date: ClassVar[str | None] = None
     VALID: ClassVar[tuple[Example, ...]] = ()
     INVALID: ClassVar[tuple[Example, ...]] = ()
 
