@@ -22,6 +22,12 @@ SKIP_DIRS = {".git", "__pycache__", ".venv", "node_modules"}
 LOG_MARKERS = re.compile(
     r"(val_bpb|val_loss|train_loss|stopping_early|Serialized model|Total submission size|step:\d+/\d+)"
 )
+# Files that are never logs or model artifacts, whatever they contain.
+NOT_LOG_SUFFIXES = (".py", ".md", ".json", ".sh", ".toml", ".yaml", ".yml", ".cfg", ".ini", ".ipynb", ".csv",
+                    ".tsv", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".model", ".vocab", ".html")
+MODEL_SUFFIXES = (".ptz", ".pt", ".pth", ".bin", ".br", ".brotli", ".xz", ".lzma", ".zst", ".zstd", ".zlib",
+                  ".z", ".lrz", ".int8", ".int6", ".safetensors", ".npz")
+REQUIRED = ("README.md", "submission.json", "train_gpt.py")
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,22 @@ class Submission:
     submission_json_file: TextFile | None = None
     run_scripts: list[TextFile] = field(default_factory=list)
     other_files: list[Path] = field(default_factory=list)
+    json_files: list[TextFile] = field(default_factory=list)  # every top-level submission*.json
+    model_files: list[Path] = field(default_factory=list)  # compressed model artifacts (magic bytes / name)
+
+    def missing(self) -> list[str]:
+        """Required files this folder lacks (README.md, submission.json, train_gpt.py, a log)."""
+        have = {f.rel for f in self.code_files}
+        out = []
+        if self.readme is None:
+            out.append("README.md")
+        if self.submission_json_file is None or self.submission_json_file.rel != "submission.json":
+            out.append("submission.json")
+        if "train_gpt.py" not in have:
+            out.append("train_gpt.py")
+        if not self.logs:
+            out.append("train log")
+        return out
 
     @property
     def counted_file(self) -> TextFile | None:
@@ -85,6 +107,25 @@ class Submission:
             if part in TRACKS:
                 return part
         return None
+
+
+def _sniff_model(path: Path) -> bool:
+    """A compressed model artifact: known compressor magic bytes, or a model-like file name."""
+    name = path.name.lower()
+    if name.endswith(MODEL_SUFFIXES) or name.startswith("final_model"):
+        return True
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return False
+    try:
+        from golfcheck.decompress import sniff
+
+        kind = sniff(head)
+    except Exception:  # noqa: BLE001 - sniffing is best effort
+        kind = None
+    return kind in ("zstd", "xz", "lrzip", "zlib", "lzma-alone") and len(head) >= 4
 
 
 def _looks_like_log(path: Path) -> bool:
@@ -120,13 +161,18 @@ def load_submission(path: str | Path) -> Submission:
         elif name == "readme.md" and "/" not in rel:
             sub.readme = tf
         elif name.startswith("submission") and name.endswith(".json") and "/" not in rel:
+            sub.json_files.append(tf)
             if sub.submission_json_file is None or name == "submission.json":
                 sub.submission_json_file = tf
         elif RUN_SCRIPT.search(rel):
             sub.run_scripts.append(tf)
         elif name.endswith(LOG_SUFFIXES) and name != "requirements.txt" and _looks_like_log(f):
             sub.logs.append(tf)
+        elif not name.endswith(NOT_LOG_SUFFIXES + LOG_SUFFIXES + MODEL_SUFFIXES) and _looks_like_log(f):
+            sub.logs.append(tf)  # a log by content: train.out, stdout, nohup.out, ...
         else:
             sub.other_files.append(f)
+            if _sniff_model(f):
+                sub.model_files.append(f)
     sub.code_files.sort(key=lambda t: (t.rel != "train_gpt.py", "/" in t.rel, t.rel))
     return sub

@@ -17,8 +17,6 @@ from golfcheck.checks import evidence
 from golfcheck.findings import Finding, Severity
 from golfcheck.submission import Submission
 
-MODEL_SUFFIXES = (".ptz", ".pt", ".pth", ".bin", ".br", ".brotli", ".xz", ".lzma", ".zst", ".zstd", ".zlib",
-                  ".z", ".lrz", ".int8", ".int6", ".gz", ".npz", ".safetensors")
 DECOMPRESS_CAP = 2 * 1024 * 1024 * 1024  # no 16 MB artifact honestly expands past 2 GiB
 CHUNK = 1 << 20
 READ_CHUNK = 1 << 16
@@ -154,21 +152,15 @@ def _rel(sub: Submission, p: Path) -> str:
 
 
 def find_model_files(sub: Submission) -> list[tuple[str, Path, str | None]]:
-    """Compressed model candidates among the non-code files: by magic bytes, or by name."""
+    """Compressed model artifacts the loader found (magic bytes or model-like names), sniffed."""
     out = []
-    for p in sub.other_files:
+    for p in getattr(sub, "model_files", []):
         try:
             with open(p, "rb") as fh:
                 head = fh.read(16)
         except OSError:
             continue
-        kind = sniff(head)
-        name = p.name.lower()
-        by_name = name.endswith(MODEL_SUFFIXES) or name.startswith("final_model")
-        if kind in ("gzip", "bz2") and not by_name:
-            continue
-        if kind or by_name:
-            out.append((_rel(sub, p), p, kind))
+        out.append((_rel(sub, p), p, sniff(head)))
     return out
 
 

@@ -146,7 +146,8 @@ def check_layout(sub: Submission, profile: str = "record") -> list[Finding]:
     if not root.is_dir():
         return out
     name = root.resolve().name
-    if not FOLDER_NAME.match(name):
+    # The name matters where records are filed (records/track_*/NAME): it sorts them by date.
+    if sub.track is not None and not FOLDER_NAME.match(name):
         out.append(finding("GC605", Severity.ERROR, sub, None, 1,
                            f"folder name {name!r} does not match YYYY-MM-DD_Name (letters, digits, ._+- only)",
                            README_RULES, profile))

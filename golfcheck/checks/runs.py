@@ -267,7 +267,9 @@ def _coverage(res: LogsResult, sub: Submission, profile: str) -> None:
         nearest = min(canon, key=lambda c: abs(c - n))
         if n < nearest and (nearest - n) <= 65536:
             continue  # tail truncation to a multiple of seq_len
+        subset = n < 0.9 * nearest
         res.findings.append(finding(
-            "GC601", Severity.WARNING, sub, r.log, r.val_tokens.line,
-            f"{r.log}: validation covers {n:,} tokens; the canonical split nearest to it has {nearest:,}",
+            "GC601", Severity.ERROR if subset else Severity.WARNING, sub, r.log, r.val_tokens.line,
+            f"{r.log}: validation covers {n:,} tokens; the canonical split nearest to it has {nearest:,}"
+            + (" (a subset of the validation split)" if subset else " (new tokenizer or export? prove it)"),
             ruling=RULING_1017, profile=profile))
