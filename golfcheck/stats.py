@@ -131,10 +131,16 @@ def welch_less(x: Sequence[float], y: Sequence[float], delta: float = 0.0) -> TT
     if len(x) < 2 or len(y) < 1:
         return TTest(None, None, None, "none")
     xs = [v + delta for v in x]
-    if len(y) == 1:
-        r = stats.ttest_1samp(xs, popmean=y[0], alternative="less")
-        return TTest(_finite(r.statistic), float(len(x) - 1), _finite(r.pvalue), "one-sample")
-    r = stats.ttest_ind(xs, list(y), equal_var=False, alternative="less")
+    if stdev(x) == 0 and (len(y) == 1 or stdev(y) == 0):
+        return TTest(None, None, None, "degenerate (no seed-to-seed variance)")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # nearly identical seeds: scipy warns, we report
+        if len(y) == 1:
+            r = stats.ttest_1samp(xs, popmean=y[0], alternative="less")
+            return TTest(_finite(r.statistic), float(len(x) - 1), _finite(r.pvalue), "one-sample")
+        r = stats.ttest_ind(xs, list(y), equal_var=False, alternative="less")
     df = getattr(r, "df", None)
     if df is None:  # scipy < 1.11: Welch–Satterthwaite by hand
         vx, vy = stdev(x) ** 2 / len(x), stdev(y) ** 2 / len(y)

@@ -71,7 +71,7 @@ def check_wallclock(sub: Submission, profile: str = "record", logs: LogsResult |
         _train(res, sub, r, entry, step_ms, profile, gate)
         _eval(res, sub, r, entry, profile, gate)
     res.hardware = {"world_sizes": sorted(world), "gpus": sorted(gpu_names)}
-    if gate and profile == "record":
+    if profile in ("record", "history"):
         first = next((row.run for row in logs.rows if not row.duplicate_of), None)
         if first is not None:
             if world and world != {8}:
