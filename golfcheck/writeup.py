@@ -1,0 +1,470 @@
+"""The PR writeup: README.md and submission.json rendered from a folder's Report and parsed logs.
+
+Every per-seed number is taken from the log line that prints it and carries that ``file:line``;
+means and standard deviations are computed from those numbers. submission.json is built in Python
+(a dict, then ``json.dumps``) rather than with a template: JSON needs exact escaping and typed
+numbers, and the strict schema check runs on the same dict that is written. README.md is rendered
+with Jinja from ``templates/pr_readme.md.j2``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from statistics import fmean, stdev
+
+from golfcheck.checks.common import LIMIT_BYTES, LIMIT_SECONDS, README_RULES, RULING_1017, RULING_1902, profile_of
+from golfcheck.findings import Finding, Report, Severity, sort_key
+from golfcheck.logs import Run
+from golfcheck.submission import Submission
+
+_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})_(.+)$")
+TRACK_JSON = {"record": "10min_16mb", "non-record": "non_record_16mb"}
+DEFAULT_COMMAND = "torchrun --standalone --nproc_per_node=8 train_gpt.py"
+
+# The compliance checklist: (rule ids or id prefixes, what is checked, the ruling it rests on).
+CHECKLIST = (
+    (("GC501",), "Artifact ≤ 16,000,000 bytes (counted code + compressed model), every seed", README_RULES),
+    (("GC502",), "All counted code lives in train_gpt.py", README_RULES),
+    (("GC504",), "Training ≤ 600 s on 8×H100 SXM, GPTQ calibration on training data included", README_RULES),
+    (("GC505",), "Evaluation ≤ 600 s", README_RULES),
+    (("GC602", "GC506"), "Enough distinct seeds, chosen in advance, with their logs; significance vs SOTA",
+     README_RULES + "; " + RULING_1902),
+    (("GC601",), "The full validation split is scored", RULING_1017),
+    (("GC603", "GC604", "GC605"), "submission.json agrees with the logs; folder layout", README_RULES),
+    (("GC1",), "Causal, normalized evaluation: each token scored once, before any update that saw it", RULING_1017),
+    (("GC2",), "No adaptation on validation tokens before they are scored", RULING_1017),
+    (("GC3",), "No validation data in training; no training data or network access at evaluation", RULING_1017),
+    (("GC4",), "val_bpb byte accounting from the tokenizer's raw bytes", RULING_1017),
+    (("GC0",), "Submitted code is auditable (parses, no opaque wrappers, suppressions reported)", README_RULES),
+)
+ICON = {"pass": "✅", "note": "✅", "warning": "⚠️", "error": "❌"}
+
+
+def environment():
+    """The Jinja environment over the shipped templates (checkout or installed package alike)."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resources.files("golfcheck.templates"))),
+        autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["bytes"] = lambda v: "–" if v is None else f"{int(v):,}"
+    env.filters["num"] = lambda v, spec="": "–" if v is None else format(v, spec)
+    env.filters["cell"] = lambda v: str(v).replace("|", "\\|").replace("\n", " ")
+    env.filters["pval"] = lambda v: "n/a" if v is None else (f"{v:.4f}" if v >= 1e-4 else f"{v:.2e}")
+    return env
+
+
+# ------------------------------------------------------------------ the per-seed table
+@dataclass
+class SeedRow:
+    seed: int
+    log: str
+    label: str
+    val_bpb: float
+    val_bpb_text: str
+    val_loss: float | None
+    val_loss_text: str
+    train_s: float | None
+    train_data_s: float | None
+    eval_s: float | None
+    total_bytes: int | None
+    model_bytes: int | None
+    code_bytes: int | None
+    steps: int | None
+    sources: dict[str, str] = field(default_factory=dict)  # field -> "log:line (what the line says)"
+
+
+def seed_rows(logs, order: list[int] | None = None) -> list[SeedRow]:
+    """One row per distinct in-log seed: the run counted for it, with the line of every number."""
+    counted = logs.seeds()
+    seeds = [s for s in (order or []) if s in counted] + sorted(s for s in counted if s not in (order or []))
+    rows = []
+    for s in seeds:
+        r: Run = counted[s].run
+        m = r.scored
+        if m is None:
+            continue
+        dec = max(m.decimals, 4)
+        row = SeedRow(
+            seed=s, log=r.log, label=m.label, val_bpb=m.bpb, val_bpb_text=m.bpb_text, val_loss=m.loss,
+            val_loss_text="–" if m.loss is None else f"{m.loss:.{dec}f}",
+            train_s=r.train_seconds, train_data_s=r.train_data_seconds, eval_s=r.eval_seconds(),
+            total_bytes=None if r.total_bytes is None else int(r.total_bytes.value),
+            model_bytes=None if r.model_bytes is None else int(r.model_bytes.value),
+            code_bytes=_code_bytes(r), steps=r.stop_step or r.last_step,
+        )
+        src = row.sources
+        src["val_bpb / val_loss"] = f"{r.log}:{m.line} (`{m.label}`)"
+        if r.train_ms is not None:
+            src["train"] = f"{r.log}:{r.train_ms.line} (" + ("`stopping_early`" if r.stopping else "last step line") + ")"
+        if r.hessian_s is not None:
+            src["GPTQ Hessians"] = f"{r.log}:{r.hessian_s.line}"
+        if r.total_eval_s is not None:
+            src["eval"] = f"{r.log}:{r.total_eval_s.line} (`total_eval_time`)"
+        elif row.eval_s is not None:
+            src["eval"] = f"{r.log}:{m.line} (eval passes up to the scored line)"
+        if r.total_bytes is not None:
+            src["bytes"] = f"{r.log}:{r.total_bytes.line} (`Total submission size`)"
+        elif r.model_bytes is not None:
+            src["bytes"] = f"{r.log}:{r.model_bytes.line} (`Serialized model`)"
+        if r.seed is not None:
+            src["seed"] = f"{r.log}:{r.seed.line}"
+        rows.append(row)
+    return rows
+
+
+def _code_bytes(r: Run) -> int | None:
+    for v in (r.code_bytes_compressed, r.code_bytes, r.code_bytes_uncompressed):
+        if v is not None:
+            return int(v.value)
+    return None
+
+
+def _stats(values: list[float]) -> tuple[float | None, float | None]:
+    if not values:
+        return None, None
+    return fmean(values), (stdev(values) if len(values) >= 2 else None)
+
+
+# ------------------------------------------------------------------ compliance checklist
+def _ids_match(rule: str, keys: tuple[str, ...]) -> bool:
+    return any(rule == k or (len(k) < 5 and rule.startswith(k)) for k in keys)
+
+
+def _ruling_for(keys: tuple[str, ...], fallback: str) -> str:
+    """The catalogue's ruling when the item names one catalogued rule, else the item's own."""
+    if len(keys) == 1 and len(keys[0]) == 5:
+        try:
+            from golfcheck.rules import get_rule
+
+            rule = get_rule(keys[0])
+        except Exception:  # noqa: BLE001 - the catalogue is optional for rendering
+            rule = None
+        if rule is not None and rule.rulings:
+            return rule.rulings[0].cite()
+    return fallback
+
+
+def _id_label(keys: tuple[str, ...]) -> str:
+    return ", ".join(k if len(k) == 5 else f"{k}xx" for k in keys)
+
+
+def checklist(findings: list[Finding], measured: dict[str, str]) -> list[dict]:
+    """Checklist items: status from the findings in the item's id range, with the measured value."""
+    items = []
+    used: set[int] = set()
+    for keys, what, ruling in CHECKLIST:
+        mine = [f for f in sorted(findings, key=sort_key) if not f.suppressed and _ids_match(f.rule, keys)]
+        used.update(id(f) for f in mine)
+        worst = max((f.severity.rank for f in mine), default=0)
+        status = {3: "error", 2: "warning", 1: "note"}.get(worst, "pass")
+        items.append({"ids": _id_label(keys), "what": what, "status": status, "icon": ICON[status],
+                      "measured": measured.get(keys[0], ""), "ruling": _ruling_for(keys, ruling),
+                      "findings": [_finding_line(f) for f in mine]})
+    rest = [f for f in sorted(findings, key=sort_key) if id(f) not in used and not f.suppressed]
+    if rest:
+        worst = max(f.severity.rank for f in rest)
+        status = {3: "error", 2: "warning", 1: "note"}[worst]
+        items.append({"ids": ", ".join(sorted({f.rule for f in rest})), "what": "Other findings", "status": status,
+                      "icon": ICON[status], "measured": "", "ruling": "see each finding",
+                      "findings": [_finding_line(f) for f in rest]})
+    return items
+
+
+def _finding_line(f: Finding) -> dict:
+    return {"rule": f.rule, "severity": f.severity.value, "where": f"{f.path}:{max(1, f.line)}",
+            "message": f.message, "ruling": f.ruling}
+
+
+# ------------------------------------------------------------------ context
+@dataclass
+class Writeup:
+    folder: Path
+    profile: str
+    context: dict
+    submission: dict
+    readme: str
+    schema_errors: list[str]
+    report: Report
+
+    def files(self) -> dict[str, str]:
+        return {"README.md": self.readme,
+                "submission.json": json.dumps(self.submission, indent=2, ensure_ascii=False) + "\n"}
+
+
+def _rel_findings(findings: list[Finding], root: Path) -> list[Finding]:
+    from dataclasses import replace
+
+    pre = [str(root) + "/", str(root.resolve()) + "/"]
+    out = []
+    for f in findings:
+        p = f.path
+        for x in pre:
+            if p.startswith(x):
+                p = p[len(x):]
+        if p in (str(root), str(root.resolve())):
+            p = "."
+        out.append(replace(f, path=p))
+    return out
+
+
+def run_command(sub: Submission) -> str:
+    """The author's torchrun command from the existing README (continuations joined), else the default."""
+    text = sub.readme.text if sub.readme else ""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if "torchrun" not in line:
+            continue
+        cmd = line.strip().removeprefix("$ ").strip()
+        j = i
+        while cmd.endswith("\\") and j + 1 < len(lines):
+            j += 1
+            cmd = cmd[:-1].rstrip() + " " + lines[j].strip()
+        cmd = cmd.strip("`").strip()
+        cmd = re.sub(r"\s*(?:>|2>&1|\|\s*tee).*$", "", cmd)  # the loop below adds its own redirection
+        cmd = re.sub(r"(?:^|\s)SEED=\S+", "", cmd).strip()
+        if cmd.startswith(("for ", "do ", "#")) or "torchrun" not in cmd:
+            continue
+        return cmd
+    return DEFAULT_COMMAND
+
+
+def _included_files(sub: Submission) -> list[dict]:
+    """Every file of the folder with its size; the two rendered files are listed without one."""
+    root = Path(sub.root)
+    out = [{"path": "README.md", "bytes": None}, {"path": "submission.json", "bytes": None}]
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root).as_posix()
+        if p.is_file() and not p.is_symlink() and ".git" not in p.relative_to(root).parts and rel not in (
+                "README.md", "submission.json"):
+            out.append({"path": rel, "bytes": p.stat().st_size})
+    return out
+
+
+def build(path: str | Path, profile: str | None = None, sota=None, overrides: dict | None = None) -> Writeup:
+    """Parse the logs, build submission.json from them, then run every folder check on a copy of the
+    folder that holds the new submission.json, so the checklist describes the folder as written."""
+    from golfcheck.checks import evidence
+    from golfcheck.checks.folder import folder, logs_of
+    from golfcheck.checks.metadata import schema_errors
+
+    sub = folder(path)
+    prof = profile_of(sub, profile)
+    if prof == "history":
+        prof = "record"
+    logs = logs_of(sub, prof)
+    data = sub.submission_json if isinstance(sub.submission_json, dict) else {}
+    rows = seed_rows(logs, evidence.declared_seeds(data))
+    root_name = Path(sub.root).resolve().name
+    m = _DATE.match(root_name)
+    over = {k: v for k, v in (overrides or {}).items() if v}
+    ctx = _numbers(rows, [c.run for c in logs.seeds().values()])
+    ctx.update(name=over.get("name") or data.get("name") or (m.group(2) if m else root_name),
+               folder=root_name, profile=prof, record=prof == "record")
+    js = submission_json(data, ctx, over, m.group(1) if m else None, rows)
+    report = _check_as_written(sub, prof, sota, js)
+    findings = report.findings
+    sec = report.sections
+    val = sec.get("validate", {})
+    ctx.update(
+        size=sec.get("size", {}), wallclock=sec.get("wallclock", {}), val=val, sota=val.get("sota"),
+        verdict=report.verdict.value, command=run_command(sub),
+        requirements=(Path(sub.root) / "requirements.txt").is_file(), files=_included_files(sub),
+        suppressions=[_finding_line(f) for f in findings if f.rule == "GC003"],
+    )
+    ctx["checklist"] = checklist(findings, _measured(ctx, val))
+    errors = [msg for msg, _ in schema_errors(js, prof)]
+    readme = environment().get_template("pr_readme.md.j2").render(**ctx)
+    return Writeup(Path(sub.root), prof, ctx, js, readme, errors, report)
+
+
+def _numbers(rows: list[SeedRow], runs: list[Run]) -> dict:
+    """Means, stds and maxima of the per-seed numbers, and the hardware the logs show."""
+    bpb_mean, bpb_std = _stats([r.val_bpb for r in rows])
+    loss_mean, loss_std = _stats([r.val_loss for r in rows if r.val_loss is not None])
+    totals = [r.total_bytes for r in rows if r.total_bytes is not None]
+    trains = [r.train_s for r in rows if r.train_s is not None]
+    train_data = [r.train_data_s for r in rows if r.train_data_s is not None]
+    evals = [r.eval_s for r in rows if r.eval_s is not None]
+    hardware = _hardware(runs)
+    return {
+        "rows": rows, "n": len(rows), "seeds": [r.seed for r in rows],
+        "mean_bpb": bpb_mean, "std_bpb": bpb_std, "mean_loss": loss_mean, "std_loss": loss_std,
+        "max_total": max(totals) if totals else None, "limit": LIMIT_BYTES, "limit_s": LIMIT_SECONDS,
+        "max_train": max(trains) if trains else None,
+        "max_train_data": max(train_data) if train_data else None,
+        "max_eval": max(evals) if evals else None,
+        "hardware": hardware["text"], "gpus": hardware["gpus"], "torch": hardware["torch"],
+        "scored_label": rows[0].label if rows and len({r.label for r in rows}) == 1 else "scored",
+        "all_within": bool(rows) and all(
+            (r.total_bytes is None or r.total_bytes <= LIMIT_BYTES)
+            and (r.train_data_s is None or r.train_data_s <= LIMIT_SECONDS)
+            and (r.eval_s is None or r.eval_s <= LIMIT_SECONDS) for r in rows),
+    }
+
+
+def _measured(ctx: dict, val: dict) -> dict[str, str]:
+    """The measured value printed next to a checklist item."""
+    mt, mtd = ctx["max_train"], ctx["max_train_data"]
+    return {
+        "GC501": "" if ctx["max_total"] is None else
+        f"max {ctx['max_total']:,} bytes, headroom {LIMIT_BYTES - ctx['max_total']:,}",
+        "GC504": _join([f"max train {mt:.1f} s" if mt is not None else "",
+                        f"train + GPTQ Hessians {mtd:.1f} s" if mtd is not None and mtd != mt else "",
+                        ctx["hardware"]]),
+        "GC505": "" if ctx["max_eval"] is None else f"max eval {ctx['max_eval']:.1f} s",
+        "GC602": _join([f"{ctx['n']} seed(s): {', '.join(map(str, ctx['seeds']))}",
+                        f"strict p = {_p(val['strict']['p'])}, progression p = {_p(val['progression']['p'])}"
+                        if val.get("sota") and val.get("strict") else ""]),
+    }
+
+
+def _check_as_written(sub: Submission, profile: str, sota, js: dict) -> Report:
+    """Every folder check on a temporary copy holding the rendered submission.json (paths made
+    relative to the folder)."""
+    import shutil
+    import tempfile
+
+    from golfcheck.checks.folder import check_folder
+
+    track = sub.track or ("track_non_record_16mb" if profile == "non-record" else "track_10min_16mb")
+    with tempfile.TemporaryDirectory(prefix="golfcheck-writeup-") as tmp:
+        copy = Path(tmp) / "records" / track / Path(sub.root).resolve().name
+        shutil.copytree(sub.root, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+        for old in copy.glob("submission*.json"):
+            old.unlink()
+        (copy / "submission.json").write_text(json.dumps(js, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if not (copy / "README.md").exists():
+            (copy / "README.md").write_text("# rendered by golfcheck writeup\n", encoding="utf-8")
+        report = check_folder(copy, profile=profile, sota=sota)
+        report.findings = _rel_findings(report.findings, copy)
+        report.files = [str(Path(f).relative_to(copy)) if str(f).startswith(str(copy)) else f for f in report.files]
+    return report
+
+
+def _join(parts: list[str]) -> str:
+    return "; ".join(p for p in parts if p)
+
+
+def _p(p) -> str:
+    return "n/a" if p is None else (f"{p:.4f}" if p >= 1e-4 else f"{p:.2e}")
+
+
+def _hardware(runs: list[Run]) -> dict:
+    world = sorted({int(r.world_size.value) for r in runs if r.world_size is not None})
+    gpus = sorted({g for r in runs for g in r.gpu_names})
+    torch = next((r.torch for r in runs if r.torch), None)
+    if gpus:
+        count = max((r.gpu_count for r in runs), default=0) or (world[0] if world else 0)
+        text = f"{count}×{'/'.join(gpus)}"
+    elif world:
+        text = f"{'/'.join(map(str, world))} GPUs, model not logged"
+    else:
+        text = ""
+    return {"text": text, "world": world, "gpus": gpus, "torch": torch}
+
+
+def submission_json(data: dict, ctx: dict, over: dict, folder_date: str | None, rows: list[SeedRow]) -> dict:
+    """The author's fields (kept from the existing file or given as options) + every measured field
+    recomputed from the logs."""
+    out: dict = {}
+    for key in ("author", "github_id", "name", "blurb", "date"):
+        v = over.get(key) or data.get(key)
+        if key == "name":
+            v = ctx["name"]
+        if key == "date" and not v:
+            v = folder_date or _dt.date.today().isoformat()
+        if v:
+            out[key] = v
+    out["track"] = TRACK_JSON[ctx["profile"]]
+    if ctx["mean_bpb"] is not None:
+        out["val_bpb"] = round(ctx["mean_bpb"], 8)
+    if ctx["mean_loss"] is not None:
+        out["val_loss"] = round(ctx["mean_loss"], 8)
+    if ctx["std_bpb"] is not None:
+        out["val_bpb_std"] = round(ctx["std_bpb"], 8)
+    if ctx["std_loss"] is not None:
+        out["val_loss_std"] = round(ctx["std_loss"], 8)
+    if rows:
+        out["seeds"] = [r.seed for r in rows]
+        out["seed_results"] = {}
+        for r in rows:
+            e: dict = {"val_bpb": float(r.val_bpb_text)}
+            if r.val_loss is not None:
+                e["val_loss"] = r.val_loss
+            if r.total_bytes is not None:
+                e["artifact_bytes"] = r.total_bytes
+            if r.steps is not None:
+                e["steps"] = int(r.steps)
+            if r.train_s is not None:
+                e["train_time_s"] = r.train_s
+            if r.eval_s is not None:
+                e["eval_time_s"] = r.eval_s
+            e["source"] = r.sources["val_bpb / val_loss"].split(" ")[0]
+            out["seed_results"][str(r.seed)] = e
+    if ctx["max_total"] is not None:
+        out["bytes_total"] = int(ctx["max_total"])
+    codes = [r.code_bytes for r in rows if r.code_bytes is not None]
+    if codes:
+        out["bytes_code"] = max(codes)
+    hw = ctx["hardware"] if ctx["gpus"] else (data.get("hardware") or ctx["hardware"])
+    if hw:
+        out["hardware"] = hw
+    if ctx["torch"] or data.get("pytorch_version"):
+        out["pytorch_version"] = ctx["torch"] or data.get("pytorch_version")
+    out["compliance"] = {
+        "artifact_under_16mb": ctx["max_total"] is not None and ctx["max_total"] <= LIMIT_BYTES,
+        "train_under_600s": ctx["max_train_data"] is not None and ctx["max_train_data"] <= LIMIT_SECONDS,
+        "eval_under_600s": ctx["max_eval"] is not None and ctx["max_eval"] <= LIMIT_SECONDS,
+        "three_seeds": len(rows) >= 3,
+    }
+    # anything else the author wrote stays (lineage, attribution, notes, ...)
+    for k, v in data.items():
+        if k not in out and k not in _RECOMPUTED:
+            out[k] = v
+    return out
+
+
+# Keys golfcheck recomputes; stale copies in an existing submission.json are dropped, not kept.
+_RECOMPUTED = {"val_bpb", "val_loss", "val_bpb_std", "val_loss_std", "seeds", "seed_results", "seed_scores",
+               "bytes_total", "bytes_code", "code_bytes", "compliance", "track", "mean_val_bpb", "mean_bpb",
+               "std_bpb", "mean_val_loss", "mean_val_loss_nats", "std_val_loss_nats", "val_loss_nats",
+               "val_loss_nats_std", "artifact_bytes_max", "artifact_bytes_mean", "eval_time_seconds",
+               "p_value", "t_statistic", "welch_df", "hardware", "pytorch_version"}
+
+
+# ------------------------------------------------------------------ writing
+@dataclass
+class Planned:
+    path: Path
+    text: str
+    existing: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.existing != self.text
+
+    def diff(self) -> str:
+        return "".join(difflib.unified_diff(
+            (self.existing or "").splitlines(keepends=True), self.text.splitlines(keepends=True),
+            fromfile=f"{self.path} (existing)", tofile=f"{self.path} (golfcheck writeup)"))
+
+
+def plan(w: Writeup, output_dir: str | Path | None = None) -> list[Planned]:
+    out_dir = Path(output_dir) if output_dir else w.folder
+    res = []
+    for name, text in w.files().items():
+        p = out_dir / name
+        existing = p.read_text(encoding="utf-8", errors="replace") if p.is_file() else None
+        res.append(Planned(p, text, existing))
+    return res
+
+
