@@ -1,0 +1,58 @@
+"""``golfcheck gate --base REF --head REF``: the CI check of a submission PR (git objects only)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import click
+
+from golfcheck.cli.logs import FAIL_ON
+from golfcheck.findings import fails
+from golfcheck.formatters import render, summary
+
+
+def _write(path: str, text: str, append: bool = False) -> None:
+    with open(path, "a" if append else "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+@click.command()
+@click.option("--base", required=True, help="The PR's base revision (e.g. the base SHA of the pull_request event).")
+@click.option("--head", required=True, help="The PR's head revision.")
+@click.option("--repo", "repo", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="The repository (needs both revisions and their merge base: fetch-depth 0).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif", "markdown"]), default="text",
+              help="Stdout format; github = ::error/::warning annotations.")
+@click.option("--sarif", "sarif_path", type=click.Path(dir_okay=False), default=None, help="Also write SARIF here.")
+@click.option("--summary", "summary_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the markdown summary here (it is appended to $GITHUB_STEP_SUMMARY when set).")
+@click.option("--fail-on", type=FAIL_ON, default="error", show_default=True,
+              help="Exit 1 when a finding at or above this severity remains.")
+@click.option("--max-file-bytes", type=click.IntRange(1), default=None, help="Refuse single files above this size.")
+def gate(base, head, repo, fmt, sarif_path, summary_path, fail_on, max_file_bytes):
+    """The PR must add exactly one new folder under records/<track>/ and nothing else; then every
+    folder check (audit, size, logs, wallclock, metadata, validate) runs on that folder, read from
+    git objects without checking out the head. Submitted code is never executed."""
+    from golfcheck.gate import MAX_FILE_BYTES, run_gate, summary_markdown
+
+    result = run_gate(repo, base, head, max_file=max_file_bytes or MAX_FILE_BYTES)
+    report = result.report
+    md = None
+    if summary_path or os.environ.get("GITHUB_STEP_SUMMARY") or fmt == "markdown":
+        md = summary_markdown(result, fail_on)
+    if summary_path:
+        _write(summary_path, md)
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
+        _write(os.environ["GITHUB_STEP_SUMMARY"], md + "\n", append=True)
+    if sarif_path:
+        _write(sarif_path, render(report, "sarif"))
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2, default=str))
+    elif fmt == "markdown":
+        click.echo(md, nl=False)
+    else:
+        click.echo(render(report, fmt), nl=False)
+    where = result.folder or "no single new records folder"
+    click.echo(f"golfcheck gate: {where}: {summary(report)}", err=True)
+    return 1 if fails(report.findings, fail_on) else 0
