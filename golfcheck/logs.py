@@ -450,6 +450,8 @@ def parse_run(lines: list[Line], log: str = "", index: int = 0) -> Run:
     after_model_line = False
     for ln in lines:
         t, no = ln.text, ln.no
+        if ":" not in t and "=" not in t and "|" not in t:
+            continue  # every field line carries one of these
         m = METRIC.match(t)
         if m:
             ms, stride = _rest_fields(m.group("rest"))
@@ -498,7 +500,7 @@ def parse_run(lines: list[Line], log: str = "", index: int = 0) -> Run:
             continue
         m = STEP_MIN.match(t)
         if m:
-            run.last_step_ms = Value(int(float(m.group("min")) * 60_000), no)
+            run.last_step_ms = Value(round(float(m.group("min")) * 60_000), no)
             run.last_step = int(m.group("step"))
             run.total_steps = int(m.group("total"))
             continue

@@ -90,11 +90,12 @@ def stream_size(path: Path, method: str, cap: int = DECOMPRESS_CAP) -> tuple[int
                 for chunk in iter(lambda: fh.read(READ_CHUNK), b""):
                     out = d.process(chunk, output_buffer_limit=CHUNK)
                     total += len(out)
-                    while not d.is_finished() and not d.can_accept_more_data():
+                    # drain pending output (can_accept_more_data() stays True while output is pending)
+                    while out and not d.is_finished() and total <= cap:
                         out = d.process(b"", output_buffer_limit=CHUNK)
                         total += len(out)
-                        if total > cap:
-                            return None, f"expands past the cap of {cap:,} bytes"
+                    if total > cap:
+                        return None, f"expands past the cap of {cap:,} bytes"
                     if total > cap:
                         return None, f"expands past the cap of {cap:,} bytes"
                 return (total, "") if d.is_finished() else (None, "truncated or not brotli")

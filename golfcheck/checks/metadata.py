@@ -31,8 +31,8 @@ def schema() -> dict:
     return json.loads(text)
 
 
-def schema_errors(data, profile: str = "history") -> list[tuple[str, list]]:
-    """(message, path) of every schema violation for the profile (history = permissive schema)."""
+@lru_cache(maxsize=4)
+def _validator(profile: str):
     from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
 
@@ -40,7 +40,12 @@ def schema_errors(data, profile: str = "history") -> list[tuple[str, list]]:
     registry = Registry().with_resource(s["$id"], Resource.from_contents(s))
     target = PROFILE_DEF.get(profile)
     root = {"$ref": s["$id"] + (f"#/$defs/{target}" if target else "")}
-    validator = Draft202012Validator(root, registry=registry)
+    return Draft202012Validator(root, registry=registry)
+
+
+def schema_errors(data, profile: str = "history") -> list[tuple[str, list]]:
+    """(message, path) of every schema violation for the profile (history = permissive schema)."""
+    validator = _validator(profile if profile in PROFILE_DEF else "history")
     out = []
     try:
         errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
