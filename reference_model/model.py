@@ -1,0 +1,160 @@
+"""The bidirectional transformer trunk of the MDLM (and, with causal=True, its same-size AR twin).
+
+Embedding of V+1 rows (row V is [MASK]); the head has V outputs (the first V embedding rows when
+tied), so the model can never put probability on [MASK]: the first SUBS substitution by construction.
+Blocks: RMSNorm -> attention (GQA, RoPE, QK RMSNorm, no causal mask) and RMSNorm -> ReLU^2 MLP, with
+zero-initialised output projections. Optional adaLN time conditioning (off by default; MDLM.md §2.2).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+@dataclass
+class ModelConfig:
+    vocab_size: int = 1024  # real tokens; the [MASK] id is vocab_size
+    num_layers: int = 2
+    model_dim: int = 128
+    num_heads: int = 4
+    num_kv_heads: int = 4
+    mlp_mult: int = 3
+    tie_embeddings: bool = False
+    time_cond: bool = False  # adaLN on t; the mask count reveals t almost exactly, so off by default
+    cond_dim: int = 128
+    logit_softcap: float = 30.0  # 0 disables
+    rope_base: float = 10000.0
+    causal: bool = False  # True only for the autoregressive baseline
+
+    @property
+    def mask_id(self) -> int:
+        return self.vocab_size
+
+
+def rms_norm(x: torch.Tensor) -> torch.Tensor:
+    return F.rms_norm(x, (x.size(-1),))
+
+
+class Rotary(nn.Module):
+    def __init__(self, head_dim: int, base: float):
+        super().__init__()
+        self.register_buffer("inv_freq", 1.0 / base ** (torch.arange(0, head_dim, 2).float() / head_dim),
+                             persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [B, H, L, D]
+        pos = torch.arange(x.size(-2), device=x.device, dtype=torch.float32)
+        freqs = torch.outer(pos, self.inv_freq)
+        cos, sin = freqs.cos().to(x.dtype), freqs.sin().to(x.dtype)
+        x1, x2 = x.chunk(2, dim=-1)
+        return torch.cat((x1 * cos - x2 * sin, x1 * sin + x2 * cos), dim=-1)
+
+
+class Attention(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.h, self.kv, self.causal = cfg.num_heads, cfg.num_kv_heads, cfg.causal
+        self.hd = cfg.model_dim // cfg.num_heads
+        self.q = nn.Linear(cfg.model_dim, self.h * self.hd, bias=False)
+        self.k = nn.Linear(cfg.model_dim, self.kv * self.hd, bias=False)
+        self.v = nn.Linear(cfg.model_dim, self.kv * self.hd, bias=False)
+        self.o = nn.Linear(self.h * self.hd, cfg.model_dim, bias=False)
+        nn.init.zeros_(self.o.weight)
+        self.rotary = Rotary(self.hd, cfg.rope_base)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, L, _ = x.shape
+        q = self.q(x).view(B, L, self.h, self.hd).transpose(1, 2)
+        k = self.k(x).view(B, L, self.kv, self.hd).transpose(1, 2)
+        v = self.v(x).view(B, L, self.kv, self.hd).transpose(1, 2)
+        q, k = self.rotary(rms_norm(q)), self.rotary(rms_norm(k))
+        if self.kv != self.h:  # GQA: share each K/V head across h/kv query heads
+            k = k.repeat_interleave(self.h // self.kv, dim=1)
+            v = v.repeat_interleave(self.h // self.kv, dim=1)
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=self.causal)
+        return self.o(y.transpose(1, 2).reshape(B, L, self.h * self.hd))
+
+
+class MLP(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.fc = nn.Linear(cfg.model_dim, cfg.mlp_mult * cfg.model_dim, bias=False)
+        self.proj = nn.Linear(cfg.mlp_mult * cfg.model_dim, cfg.model_dim, bias=False)
+        nn.init.zeros_(self.proj.weight)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.proj(F.relu(self.fc(x)).square())
+
+
+class Block(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.attn, self.mlp = Attention(cfg), MLP(cfg)
+        # adaLN: shift and scale of both pre-norms from the time embedding; zero init = unconditioned
+        self.ada = nn.Linear(cfg.cond_dim, 4 * cfg.model_dim) if cfg.time_cond else None
+        if self.ada is not None:
+            nn.init.zeros_(self.ada.weight)
+            nn.init.zeros_(self.ada.bias)
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor | None) -> torch.Tensor:
+        if self.ada is None:
+            x = x + self.attn(rms_norm(x))
+            return x + self.mlp(rms_norm(x))
+        shift1, scale1, shift2, scale2 = self.ada(cond)[:, None, :].chunk(4, dim=-1)
+        x = x + self.attn(rms_norm(x) * (1 + scale1) + shift1)
+        return x + self.mlp(rms_norm(x) * (1 + scale2) + shift2)
+
+
+def time_features(t: torch.Tensor, dim: int) -> torch.Tensor:
+    """Sinusoidal features of t in [0, 1] (scaled by 1000, as for diffusion step indices)."""
+    half = dim // 2
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, device=t.device, dtype=torch.float32) / half)
+    args = 1000.0 * t.float()[:, None] * freqs[None, :]
+    return torch.cat((args.cos(), args.sin()), dim=-1)
+
+
+class DiffusionLM(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.tok_emb = nn.Embedding(cfg.vocab_size + 1, cfg.model_dim)
+        nn.init.normal_(self.tok_emb.weight, std=0.02)
+        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.num_layers))
+        self.head = None if cfg.tie_embeddings else nn.Linear(cfg.model_dim, cfg.vocab_size, bias=False)
+        if self.head is not None:
+            nn.init.normal_(self.head.weight, std=0.02)
+        self.time_mlp = (nn.Sequential(nn.Linear(cfg.cond_dim, cfg.cond_dim), nn.SiLU(),
+                                       nn.Linear(cfg.cond_dim, cfg.cond_dim)) if cfg.time_cond else None)
+
+    def features(self, z: torch.Tensor, t: torch.Tensor | None = None) -> torch.Tensor:
+        """Final hidden states [B, L, d] of the (noised) sequence z; t [B] is used only with adaLN."""
+        cond = None
+        if self.time_mlp is not None:
+            if t is None:
+                raise ValueError("a time-conditioned model needs t")
+            cond = self.time_mlp(time_features(t, self.cfg.cond_dim))
+        x = self.tok_emb(z)
+        for block in self.blocks:
+            x = block(x, cond)
+        return rms_norm(x)
+
+    def logits(self, h: torch.Tensor) -> torch.Tensor:
+        """Logits over the V real tokens only: the [MASK] id has no output."""
+        w = self.tok_emb.weight[: self.cfg.vocab_size] if self.head is None else self.head.weight
+        logits = F.linear(h, w).float()
+        c = self.cfg.logit_softcap
+        return c * torch.tanh(logits / c) if c > 0 else logits
+
+    def log_probs(self, h: torch.Tensor) -> torch.Tensor:
+        return F.log_softmax(self.logits(h), dim=-1)
+
+    def forward(self, z: torch.Tensor, t: torch.Tensor | None = None) -> torch.Tensor:
+        return self.logits(self.features(z, t))
+
+
+def count_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
