@@ -1,0 +1,44 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from golfcheck.checks.examples import TRAIN_GPT, good_files
+from golfcheck.cli import main
+
+CORPUS = (Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "records").resolve()
+
+
+def test_check_json_has_every_section(make_folder, capsys):
+    root = make_folder({"train_gpt.py": TRAIN_GPT, **good_files()})
+    rc = main(["check", str(root), "--format", "json"])
+    d = json.loads(capsys.readouterr().out)
+    assert {"verdict", "findings", "size", "logs", "validate", "audit", "wallclock", "metadata"} <= set(d)
+    assert d["verdict"] == "CLEAN" and rc == 0, d["findings"]
+    assert d["validate"]["n"] == 3 and d["size"]["total_bytes"] == 15_900_000
+
+
+def test_check_text_report(make_folder, capsys):
+    root = make_folder({"train_gpt.py": TRAIN_GPT, **good_files()})
+    main(["check", str(root)])
+    out = capsys.readouterr().out
+    for head in ("== size", "== logs", "== wallclock", "== validate", "verdict: CLEAN"):
+        assert head in out
+
+
+def test_check_without_folder_uses_bundled_example_or_says_why(capsys):
+    rc = main(["check", "--format", "json", "--no-audit"])
+    captured = capsys.readouterr()
+    if rc == 2:
+        assert "bundled example" in captured.err
+    else:
+        assert "verdict" in json.loads(captured.out)
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not available")
+def test_check_on_an_over_cap_record(capsys):
+    rc = main(["check", str(CORPUS / "track_non_record_16mb" / "2026-03-23_DGAttention_DavidGao"),
+               "--format", "json", "--no-audit"])
+    d = json.loads(capsys.readouterr().out)
+    assert any(f["rule"] == "GC501" for f in d["findings"])
+    assert d["size"]["total_bytes"] == 16_638_468 and rc in (0, 1)
