@@ -77,7 +77,8 @@ def check_folder(
     size = size_of(sub, prof)
     wall = wallclock_of(sub, prof)
     meta = metadata_of(sub, prof)
-    val = validate_of(sub, prof, seeds if prof == "record" else min(seeds, 1), sota)
+    # non-record PRs need one log; record PRs (and merged records judged as history) need --seeds
+    val = validate_of(sub, prof, seeds if prof != "non-record" else min(seeds, 1), sota)
     report.sections["profile"] = {"name": prof}
     if run_audit:
         report.sections["audit"] = _audit(path, report)

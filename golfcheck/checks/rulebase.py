@@ -26,6 +26,6 @@ def folder_findings(ctx, rule_id: str, parts: Iterable[str], drop_notes: bool = 
         elif part == "metadata":
             found += F.metadata_of(sub, profile).findings
         elif part == "validate":
-            found += F.validate_of(sub, profile, 3 if profile == "record" else 1).findings
+            found += F.validate_of(sub, profile, 3 if profile != "non-record" else 1).findings
     out = [f for f in found if f.rule == rule_id and not (drop_notes and f.severity is Severity.NOTE)]
     return relative_to_root(F.dedupe(out), sub)

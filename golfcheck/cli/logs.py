@@ -8,6 +8,18 @@ from golfcheck.checks.common import profile_of
 from golfcheck.checks.folder import folder, logs_of
 from golfcheck.checks.render import counts_line, dump_json, exit_code, findings_text, logs_table
 
+def _single_log(path):
+    """``golfcheck logs train.log`` works on one file too."""
+    from pathlib import Path
+
+    from golfcheck.submission import Submission, TextFile
+
+    p = Path(path)
+    if not p.is_file():
+        return None
+    return Submission(root=p.parent, logs=[TextFile(p.name, p)])
+
+
 FAIL_ON = click.Choice(["error", "warning", "note", "never"])
 PROFILE = click.Choice(["record", "non-record", "history"])
 
@@ -20,7 +32,7 @@ PROFILE = click.Choice(["record", "non-record", "history"])
               help="Severity profile (default: from the folder's track; history = merged records).")
 def logs(path, fmt, fail_on, profile):
     """Per-seed table parsed from every log of a submission folder."""
-    sub = folder(path)
+    sub = _single_log(path) or folder(path)
     prof = profile_of(sub, profile)
     res = logs_of(sub, prof)
     d = res.to_dict()
