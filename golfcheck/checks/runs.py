@@ -174,16 +174,19 @@ def _select(res: LogsResult, sub: Submission, claims: dict[int, dict], headline:
             groups.setdefault(int(row.run.seed.value), []).append(row)
     for seed, group in groups.items():
         agreeing = sorted((r for r in group if r.agrees), key=lambda r: abs(r.run.scored.bpb - r.claimed))
-        best = (agreeing[0] if agreeing else None) or next(
+        headline = [r for r in group if r.run.scored_how == "matched submission.json"] if not claims else []
+        best = (agreeing[0] if agreeing else None) or (headline[-1] if headline else None) or next(
             (r for r in group if r.run.scored and r.run.scored.kind != "json"), group[0])
         best.counted = True
         distinct = {round(r.run.scored.bpb, 4) for r in group if r.run.scored}
-        if len(group) > 1 and len(distinct) > 1 and not any(r.agrees for r in group):
+        if len(group) > 1 and len(distinct) > 1 and not agreeing:
+            where = f"{best.run.log}" + (f" run {best.run.index + 1}" if best.run.index else "")
             res.findings.append(finding(
-                "GC506", Severity.WARNING, sub, best.run.log, best.run.seed.line if best.run.seed else 1,
+                "GC506", Severity.NOTE if headline else Severity.WARNING, sub, best.run.log,
+                best.run.seed.line if best.run.seed else 1,
                 f"seed {seed} has {len(group)} runs with different results "
-                f"({', '.join(f'{r.run.log}: {r.run.scored.bpb}' for r in group)}); "
-                f"counting {best.run.log}", profile=profile))
+                f"({', '.join(f'{r.run.log}: {r.run.scored.bpb}' for r in group)}); counting {where}"
+                + (" (it matches submission.json)" if headline else ""), profile=profile))
     # 3. every per-seed claim must be found in some log
     jrel = json_rel(sub)
     for seed, claim in sorted(claims.items()):
