@@ -13,6 +13,7 @@ Findings of its own:
 from __future__ import annotations
 
 import os
+import posixpath
 import subprocess
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -54,6 +55,8 @@ def file_problems(rel: str, size: int, head: bytes, max_bytes: int = MAX_FILE_BY
     if b"\x00" not in head:
         return []
     suffix = PurePosixPath(rel).suffix.lower()
+    if suffix in TEXT_SUFFIXES and head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return [(Severity.WARNING, f"{rel} is UTF-16 text; save it as UTF-8 so that reviewers and golfcheck read it")]
     if suffix in TEXT_SUFFIXES:
         return [(Severity.ERROR, f"{rel} has binary content (NUL bytes) under a text file name")]
     if suffix in BINARY_SUFFIXES:
@@ -68,15 +71,16 @@ def is_native(head: bytes) -> bool:
 
 
 def symlink_problem(rel: str, target: str) -> str:
-    escapes = target.startswith("/") or ".." in PurePosixPath(target).parts
+    """``rel`` is the link's path relative to the folder it must stay in."""
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target))
+    escapes = target.startswith("/") or resolved == ".." or resolved.startswith("../")
     where = "outside the folder" if escapes else "inside the folder"
     return f"{rel} is a symlink to {target!r} ({where}); submission folders must hold regular files only"
 
 
 def unsafe_rel(rel: str) -> bool:
-    """A relative path that could leave the folder once written to disk."""
-    p = PurePosixPath(rel)
-    return rel.startswith("/") or "\\" in rel or any(part in ("", ".", "..") for part in rel.split("/")) or p.is_absolute()
+    """A relative path that could leave the folder (or mean something else) once written to disk."""
+    return rel.startswith("/") or "\\" in rel or any(part in ("", ".", "..") for part in rel.split("/"))
 
 
 # ------------------------------------------------------------------ git plumbing
@@ -129,7 +133,14 @@ class Entry:
 
 def tree(repo, rev: str, prefix: str) -> list[Entry]:
     """Every entry under ``prefix/`` at ``rev`` (recursive, with sizes)."""
-    out = git(repo, "ls-tree", "-r", "-z", "-l", "--full-tree", rev, "--", prefix.rstrip("/") + "/")
+    return entries(repo, rev, [prefix.rstrip("/") + "/"])
+
+
+def entries(repo, rev: str, paths: list[str]) -> list[Entry]:
+    """The tree entries of ``paths`` (files, or folders ending in ``/``) at ``rev``."""
+    if not paths:
+        return []
+    out = git(repo, "ls-tree", "-r", "-z", "-l", "--full-tree", rev, "--", *paths)
     res = []
     for item in out.split("\0"):
         if not item:
@@ -202,6 +213,18 @@ def layout_findings(repo, base: str, groups: dict[str, list[Change]], outside: l
                       "the PR adds no folder under records/track_10min_16mb/ or records/track_non_record_16mb/",
                       GC507_RULING))
     return out, (fresh[0] if len(fresh) == 1 else None)
+
+
+def link_findings(repo, head: str, paths: list[str]) -> list[Finding]:
+    """GC508 for symlinks and submodules among changed paths that are not materialised."""
+    out = []
+    for e in entries(repo, head, paths):
+        if e.mode == "120000":
+            target = blob(repo, e.sha)[:4096].decode("utf-8", "replace")
+            out.append(_f("GC508", Severity.ERROR, e.path, symlink_problem(e.path, target), GC508_RULING))
+        elif e.kind == "commit":
+            out.append(_f("GC508", Severity.ERROR, e.path, f"{e.path} is a git submodule", GC508_RULING))
+    return out
 
 
 def _verb(status: str) -> str:
@@ -292,6 +315,8 @@ def run_gate(repo: str | Path, base: str, head: str, max_file: int = MAX_FILE_BY
     chs = changes(repo, base_sha, head_sha)
     groups, outside = new_folders(chs)
     findings, folder = layout_findings(repo, base_sha, groups, outside)
+    findings.extend(link_findings(repo, head_sha, [c.path for c in chs if c.status != "D" and not (
+        folder and c.path.startswith(folder + "/"))]))
     result = GateResult(Report())
     info = {"base": base_sha, "head": head_sha, "folder": folder, "track": None, "profile": None,
             "changes": [{"status": c.status, "path": c.path} for c in chs], "files": []}

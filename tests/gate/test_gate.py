@@ -56,13 +56,16 @@ def test_pr_touching_other_files_fails(repo):
 
 
 def test_two_folders_fail(repo):
-    repo.add_submission("2026-05-01_One")
+    one = repo.add_submission("2026-05-01_One")
     repo.add_submission("2026-05-02_Two", track="records/track_non_record_16mb")
+    repo.symlink(f"{one}/data", "/data/fineweb")
     repo.commit()
     result = run_gate(repo.root, repo.base, "pr")
     assert result.folder is None
     msgs = [f.message for f in result.report.findings if f.rule == "GC507"]
     assert len(msgs) == 2 and all("adds 2 submission folders" in m for m in msgs)
+    # links are refused even where no folder is checked
+    assert [f.path for f in result.report.findings if f.rule == "GC508"] == [f"{one}/data"]
     assert gate(repo) == 1
 
 
