@@ -77,6 +77,7 @@ class SeedRow:
     eval_s: float | None
     total_bytes: int | None
     model_bytes: int | None
+    model_format: str | None
     code_bytes: int | None
     steps: int | None
     sources: dict[str, str] = field(default_factory=dict)  # field -> "log:line (what the line says)"
@@ -98,7 +99,7 @@ def seed_rows(logs, order: list[int] | None = None) -> list[SeedRow]:
             val_loss_text="–" if m.loss is None else f"{m.loss:.{dec}f}",
             train_s=r.train_seconds, train_data_s=r.train_data_seconds, eval_s=r.eval_seconds(),
             total_bytes=None if r.total_bytes is None else int(r.total_bytes.value),
-            model_bytes=None if r.model_bytes is None else int(r.model_bytes.value),
+            model_bytes=None if r.model_bytes is None else int(r.model_bytes.value), model_format=r.model_format,
             code_bytes=_code_bytes(r), steps=r.stop_step or r.last_step,
         )
         src = row.sources
@@ -113,8 +114,11 @@ def seed_rows(logs, order: list[int] | None = None) -> list[SeedRow]:
             src["eval"] = f"{r.log}:{m.line} (eval passes up to the scored line)"
         if r.total_bytes is not None:
             src["bytes"] = f"{r.log}:{r.total_bytes.line} (`Total submission size`)"
-        elif r.model_bytes is not None:
-            src["bytes"] = f"{r.log}:{r.model_bytes.line} (`Serialized model`)"
+        if r.model_bytes is not None:
+            src["model"] = f"{r.log}:{r.model_bytes.line} (`Serialized model`)"
+        code = r.code_bytes_compressed or r.code_bytes or r.code_bytes_uncompressed
+        if code is not None:
+            src["code"] = f"{r.log}:{code.line} (`Code size`)"
         if r.seed is not None:
             src["seed"] = f"{r.log}:{r.seed.line}"
         rows.append(row)
