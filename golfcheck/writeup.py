@@ -19,7 +19,7 @@ from pathlib import Path
 from statistics import fmean, stdev
 
 from golfcheck.checks.common import LIMIT_BYTES, LIMIT_SECONDS, README_RULES, RULING_1017, RULING_1902, profile_of
-from golfcheck.findings import Finding, Report, Severity, sort_key
+from golfcheck.findings import Finding, Report, sort_key
 from golfcheck.logs import Run
 from golfcheck.submission import Submission
 
@@ -210,8 +210,12 @@ class Writeup:
     report: Report
 
     def files(self) -> dict[str, str]:
-        return {"README.md": self.readme,
-                "submission.json": json.dumps(self.submission, indent=2, ensure_ascii=False) + "\n"}
+        return {"README.md": self.readme, "submission.json": dump_json(self.submission)}
+
+
+def dump_json(data: dict) -> str:
+    """submission.json as written: two-space indent, UTF-8 kept readable, final newline."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def _rel_findings(findings: list[Finding], root: Path) -> list[Finding]:
@@ -387,9 +391,7 @@ def _check_as_written(sub: Submission, profile: str, sota, js: dict) -> Report:
     with tempfile.TemporaryDirectory(prefix="golfcheck-writeup-") as tmp:
         copy = Path(tmp) / "records" / track / Path(sub.root).resolve().name
         shutil.copytree(sub.root, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
-        for old in copy.glob("submission*.json"):
-            old.unlink()
-        (copy / "submission.json").write_text(json.dumps(js, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (copy / "submission.json").write_text(dump_json(js), encoding="utf-8")
         if not (copy / "README.md").exists():
             (copy / "README.md").write_text("# rendered by golfcheck writeup\n", encoding="utf-8")
         report = check_folder(copy, profile=profile, sota=sota)
