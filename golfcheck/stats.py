@@ -178,3 +178,17 @@ def c_for_tokenizer(text: str | None) -> float | None:
     if "byte" in low:
         return C_BY_TOKENIZER["byte"]
     return None
+
+
+def welch_two_sided(x: Sequence[float], y: Sequence[float]) -> TTest:
+    """Two-sided Welch test (systems-only PRs: val_bpb must be unchanged within noise, p > 0.05)."""
+    from scipy import stats
+
+    if len(x) < 2 or len(y) < 2 or (stdev(x) == 0 and stdev(y) == 0):
+        return TTest(None, None, None, "none")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        r = stats.ttest_ind(list(x), list(y), equal_var=False)
+    return TTest(_finite(r.statistic), _finite(getattr(r, "df", None)), _finite(r.pvalue), "welch-two-sided")

@@ -20,6 +20,7 @@ from golfcheck.findings import Finding, Severity
 from golfcheck.logs import decimals_of
 from golfcheck.submission import Submission
 
+README_HEADLINE = re.compile(r"\*\*val[_ ]bpb[:=]?\s*\*{0,2}\s*([0-9]+\.[0-9]+)", re.I)
 FOLDER_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}_[A-Za-z0-9._+-]+$")
 PROFILE_DEF = {"record": "strictRecord", "non-record": "strictNonRecord", "history": None}
 MAX_JSON_BYTES = 4 * 1024 * 1024
@@ -287,6 +288,17 @@ def _cross_check(sub: Submission, data: dict, logs: LogsResult, profile: str, ch
                 f"submission.json bytes_total {int(bt):,} but the logs' total submission sizes are "
                 f"{', '.join(f'{v:,}' for v in sorted(set(all_totals)))} (max {mx:,}){how}",
                 README_RULES, profile))
+    # README headline (the bold `**val_bpb: X**` of the PR template) vs submission.json
+    if headline is not None and sub.readme is not None:
+        text = sub.readme.text
+        m = README_HEADLINE.search(text)
+        if m:
+            v = m.group(1)
+            k = min(decimals_of(v), decimals_of(headline))
+            if not _close(float(v), headline, k):
+                out.append(finding(
+                    "GC603", Severity.WARNING, sub, sub.readme.rel, text.count("\n", 0, m.start()) + 1,
+                    f"README.md headline val_bpb {v} but submission.json val_bpb {headline}", README_RULES, profile))
     # track spelling vs folder
     track = data.get("track")
     if isinstance(track, str) and sub.track:

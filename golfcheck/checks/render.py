@@ -110,6 +110,10 @@ def validate_text(v: dict) -> str:
                      f" df={fmt_num(g.get('df'), '.2f')} p={p(g.get('p'))} -> {'PASS' if g.get('pass') else 'fail'}")
         if v.get("each_seed_beats_margin") is not None:
             lines.append(f"every seed beats SOTA mean − margin: {'yes' if v['each_seed_beats_margin'] else 'no'}")
+        so = v.get("systems_only")
+        if so:
+            lines.append(f"systems-only (two-sided Welch, unchanged iff p > 0.05): p={p(so.get('p'))} -> "
+                         f"{'unchanged' if so.get('unchanged') else 'CHANGED'}")
         for n in v.get("notes", []):
             lines.append(f"note: {n}")
     elif not sota:

@@ -70,7 +70,7 @@ class ValidateResult:
                 "values": self.sota.values, "c": self.sota.c},
         }
         for k in ("std", "sota_std", "delta_bpb", "delta_nats", "c_sota", "c_new", "margin_bpb",
-                  "margin_nats", "each_seed_beats_margin", "notes"):
+                  "margin_nats", "each_seed_beats_margin", "notes", "systems_only"):
             if k in cmp:
                 out[k] = cmp[k]
         return out
@@ -150,6 +150,7 @@ def validate(
     profile: str = "record",
     logs: LogsResult | None = None,
     use_leaderboard: bool = True,
+    systems_only: bool = False,
 ) -> ValidateResult:
     logs = logs or analyse_logs(sub, profile)
     seeds = logs.scored_values()
@@ -172,6 +173,23 @@ def validate(
     if sota.c is None:
         cmp.notes.append(f"SOTA bpb/nats ratio unknown; using c={c_sota:.5f}")
     res.comparison = cmp.to_dict()
+    if systems_only:
+        from golfcheck.stats import welch_two_sided
+
+        two = welch_two_sided(x, sota.values)
+        res.comparison["systems_only"] = {"p": two.p, "t": two.t, "df": two.df, "unchanged": bool(two.p is not None and two.p > 0.05)}
+        if two.p is not None and two.p <= 0.05:
+            res.findings.append(finding(
+                "GC602", Severity.WARNING, sub, anchor_rel, 1,
+                f"systems-only claim, but val_bpb changed (two-sided Welch p={two.p:.3g} <= 0.05): "
+                f"mean {cmp.mean:.5f} vs SOTA {cmp.sota_mean:.5f}; the significance waiver needs unchanged ML",
+                README_RULES, profile))
+        else:
+            res.findings.append(finding(
+                "GC602", Severity.NOTE, sub, anchor_rel, 1,
+                f"systems-only: significance waived; val_bpb unchanged within noise (two-sided Welch p={_p(two.p)})",
+                README_RULES, profile))
+        return res
     strict_ok = res.comparison["strict"]["pass"]
     prog_ok = res.comparison["progression"]["pass"]
     sp, pp = res.comparison["strict"]["p"], res.comparison["progression"]["p"]

@@ -35,6 +35,8 @@ def _seed_list(text: str | None, n: int, declared: list[int]) -> list[int]:
 @click.option("--sota", "sota_folder", type=click.Path(), default=None, help="SOTA submission folder.")
 @click.option("--sota-bpb", default=None, help="SOTA per-seed val_bpb values, comma-separated.")
 @click.option("--sota-c", type=float, default=None, help="SOTA bpb/nats ratio (with --sota-bpb).")
+@click.option("--systems-only", is_flag=True,
+              help="Systems-only speedup: waive the significance gate; require unchanged val_bpb (two-sided p > 0.05).")
 @click.option("--no-leaderboard", is_flag=True, help="Do not fall back to the shipped leaderboard snapshot.")
 @click.option("--run", "command", default=None,
               help="Run this command once per seed (SEED in its environment, cwd = FOLDER) before validating.")
@@ -42,7 +44,7 @@ def _seed_list(text: str | None, n: int, declared: list[int]) -> list[int]:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format.")
 @click.option("--fail-on", type=FAIL_ON, default="error", help="Exit 1 at or above this severity.")
 @click.option("--profile", type=PROFILE, default=None, help="Severity profile (default: from the folder's track).")
-def validate(path, n_seeds, sota_folder, sota_bpb, sota_c, no_leaderboard, command, run_seeds, fmt, fail_on, profile):
+def validate(path, n_seeds, sota_folder, sota_bpb, sota_c, systems_only, no_leaderboard, command, run_seeds, fmt, fail_on, profile):
     """Multi-seed evidence: enough distinct seeds, strict (0.005 nats, p<0.01) and progression (p<0.25) Welch tests."""
     if sota_folder and sota_bpb:
         raise GolfcheckError("give either --sota or --sota-bpb, not both")
@@ -61,7 +63,7 @@ def validate(path, n_seeds, sota_folder, sota_bpb, sota_c, no_leaderboard, comma
         outcomes = run_all(sub.root, command, seeds)
         sub = folder(path)  # reload: the new logs are part of the folder now
     prof = profile_of(sub, profile)
-    res = run_validate(sub, n_seeds, sota, prof, use_leaderboard=not no_leaderboard)
+    res = run_validate(sub, n_seeds, sota, prof, use_leaderboard=not no_leaderboard, systems_only=systems_only)
     for o in outcomes:
         if not o.ok:
             tail = "\n".join(o.tail[-10:])

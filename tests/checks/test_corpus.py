@@ -144,6 +144,7 @@ EXPECTED = [
     (R + "2026-03-20_10L_Int5MLP_MuonWD04_SWA50", "GC603", "bytes_total 15,900,000"),
     (R + "2026-03-20_10L_Int5MLP_MuonWD04_SWA50", "GC603", "val_loss 1.14276 equals the logs' val_bpb"),
     (R + "2026-03-17_LoRA_TTT", "GC603", "bytes_total 15,882,446"),
+    (R + "2026-03-22_11L_EMA_GPTQ-lite_warmdown3500_QAT015_1.1233", "GC603", "README.md headline val_bpb 1.1233 but submission.json val_bpb 1.12278022"),
     # §2.1 std: population instead of sample
     (R + "2026-04-13_VarLenAttn_PhasingTTT2000", "GC603", "population std"),
     (R + "2026-04-14_MultiPhaseGlobalSGD_PhasedTTT", "GC603", "population std"),
