@@ -1,0 +1,178 @@
+"""GC303 — training data read at eval, or after the training window (GPTQ Hessians with no reserve)."""
+
+import re
+
+from golfcheck.findings import Severity
+from golfcheck.rule import Example, Rule, Ruling
+from rules._data_bytes import (HESSIAN_CALL, LOADER_CLASS, TRAIN_FILES, code_files, main_training_loop,
+                               reserved_seconds, strings_in, train_data_names)
+
+READERS = re.compile(r"(fromfile|memmap|load_data_shard|load_shard|read_shard|np\.load|torch\.load|open|read_bytes)$")
+FEEDS = re.compile(r"^(update|add|add_tokens|ingest|prefill|fit|observe|extend|index_add_|scatter_add_|add_at)$")
+MIN_RESERVE_SECONDS = 1.0
+
+
+def hessian_from_train(facts, f):
+    """Calls in ``f`` that collect Hessians/calibration statistics from training batches."""
+    names = train_data_names(facts, f)
+    for c in f.calls:
+        if HESSIAN_CALL.search(c.name) and c.reads & names:
+            yield c, sorted(c.reads & names)[0]
+
+
+class TrainDataAtEval(Rule):
+    id = "GC303"
+    name = "train-data-at-eval"
+    severity = Severity.ERROR
+    summary = "Training data is read at evaluation, or after the 600 s training window (e.g. GPTQ Hessians)."
+    rationale = (
+        "After the training budget ends the evaluation may use only the artifact: the README forbids training-"
+        "data access during evaluation unless those bits are paid for in the 16 MB. GPTQ calibration on training "
+        "batches after the wallclock cap was ruled illegal (#593, #609), and n-gram tables prefilled from all "
+        "training shards but never serialised (#925) give eval data that is not in the artifact."
+    )
+    looks_for = (
+        "Hessian/calibration collectors fed by train_loader or a loader over train_files when the training loop "
+        "reserves no wallclock for them (gptq_reserve_seconds); loops over glob(train_files) that read shards "
+        "into an object outside the training loader, especially one handed to the evaluation."
+    )
+    traps = (
+        "Hessians from training data collected inside the reserved budget (max_wallclock_ms -= "
+        "gptq_reserve_seconds*1e3, the #1413 pattern) are legal.",
+        "AR self-generated calibration (#1019) touches no data.",
+        "Loader classes glob train_files legally, and counting shards for a log line reads no tokens.",
+    )
+    rulings = (
+        Ruling("README: no training data access during evaluation", "https://github.com/openai/parameter-golf#faq",
+               "unless you pay for those bits in the <16MB limit"),
+        Ruling("#1019 README: GPTQ on training data after the 600s window ruled illegal (#593, #609)",
+               "https://github.com/openai/parameter-golf/pull/1019", ""),
+        Ruling("PR #925: n-gram tables prefilled from all training shards",
+               "https://github.com/openai/parameter-golf/pull/925", ""),
+    )
+
+    def check(self, ctx):
+        for facts in code_files(ctx):
+            yield from self._hessians(ctx, facts)
+            yield from self._train_reads(ctx, facts)
+
+    def _hessians(self, ctx, facts):
+        main = main_training_loop(facts)
+        reserve = reserved_seconds(ctx, facts)
+        for f in facts.iter_functions():
+            for c, name in hessian_from_train(facts, f):
+                if main and main[0] is f and main[1].line <= c.line <= main[1].end_line:
+                    continue  # inside the training loop: on the clock
+                if reserve is not None and reserve >= MIN_RESERVE_SECONDS:
+                    continue
+                why = ("no wallclock is reserved for it" if reserve is None
+                       else f"the wallclock reserve is only {reserve:g} s")
+                yield ctx.finding(self, facts, c.node,
+                                  f"`{c.name}` reads training data (`{name}`) after the training loop and {why}: "
+                                  "it runs past the 600 s training window")
+
+    def _train_reads(self, ctx, facts):
+        for f in facts.iter_functions():
+            if f.class_name and LOADER_CLASS.search(f.class_name) or LOADER_CLASS.search(f.name):
+                continue
+            for c in f.calls:
+                if c.name not in ("glob", "iglob") or not (
+                        any(TRAIN_FILES.search(n) for n in c.reads)
+                        or any("fineweb_train_" in s for s in strings_in(c.node))):
+                    continue
+                held = {t for a in f.assigns if a.line == c.line for t in a.targets}
+                scope = [lp for lp in f.loops.values()
+                         if lp.line <= c.line <= lp.end_line or (lp.line > c.line and lp.iter_reads & held)]
+                if not scope:
+                    continue  # counted or handed to a loader, not read here
+                lp = min(scope, key=lambda x: x.end_line - x.line)
+                reads = [x for x in f.calls if lp.line <= x.line <= lp.end_line and READERS.search(x.func or x.name)]
+                fed = [x for x in f.calls if lp.line <= x.line <= lp.end_line and FEEDS.match(x.name) and x.func and "." in x.func]
+                if not reads or not fed:
+                    continue
+                sink = fed[0].func.rsplit(".", 1)[0]
+                on_eval = facts.on_eval_path(f) or self._reaches_eval(facts, f, sink)
+                sev = None if on_eval else Severity.WARNING
+                where = "and the object is used by the evaluation" if on_eval else "outside the training loader"
+                yield ctx.finding(self, facts, c.node,
+                                  f"training shards (`{facts.code(c.node)[:80]}`) are read into `{sink}` {where}; "
+                                  "eval may use only what is in the artifact", severity=sev)
+
+    @staticmethod
+    def _reaches_eval(facts, f, sink):
+        names = {sink}
+        for _ in range(3):
+            for a in f.assigns:
+                if a.reads & names and not a.op:
+                    names.update(a.targets)
+        for c in f.calls:
+            if c.reads & names and any(facts.on_eval_path(g) for g in facts.resolve_call(f, c)):
+                return True
+        return False
+
+    VALID = (
+        Example(
+            """
+            import time
+            def main(h, model, opt, train_loader, collect_hessians):
+                max_wallclock_ms = 1e3 * h.max_wallclock_seconds
+                max_wallclock_ms -= h.gptq_reserve_seconds * 1e3
+                t0 = time.perf_counter()
+                while (time.perf_counter() - t0) * 1e3 < max_wallclock_ms:
+                    x, y = train_loader.next_batch()
+                    model(x, y).backward()
+                    opt.step()
+                hessians = collect_hessians(model, train_loader, h)
+                return hessians
+            class H:
+                import os
+                gptq_reserve_seconds = float(os.environ.get("GPTQ_RESERVE_SECONDS", "10"))
+            """,
+            trap="Hessians from training data inside the reserved budget (#1413 pattern)",
+        ),
+        Example(
+            """
+            import glob
+            class TokenStream:
+                def __init__(self, pattern):
+                    self.files = sorted(glob.glob(pattern))
+            def main(args, generate_autoregressive_calib, collect_hessians_from_tokens, model):
+                n_shards = len(glob.glob(args.train_files))
+                tokens = generate_autoregressive_calib(model, 64, 2048)
+                return collect_hessians_from_tokens(model, tokens), n_shards
+            """,
+            trap="AR self-generated calibration; shard counting; a loader class",
+        ),
+    )
+    INVALID = (
+        Example(
+            """
+            def main(args, model, opt, DistributedTokenLoader, collect_hessians):
+                train_loader = DistributedTokenLoader(args.train_files)
+                for step in range(args.iterations):
+                    x, y = train_loader.next_batch()
+                    model(x, y).backward()
+                    opt.step()
+                calib_loader = DistributedTokenLoader(args.train_files)
+                return collect_hessians(model, calib_loader, args)
+            """,
+            trap="GPTQ Hessians on training data after the loop with no reserve (#593, #609)", lines=(8,),
+        ),
+        Example(
+            """
+            import glob
+            import numpy as np
+            def eval_val_ngram(model, val_tokens, mixer):
+                loss_sum = 0.0
+                for t in val_tokens:
+                    loss_sum += mixer.score(t)
+                return loss_sum
+            def main(args, model, val_tokens, Mixer):
+                mixer = Mixer()
+                for shard in sorted(glob.glob(args.train_files)):
+                    mixer.update(np.fromfile(shard, dtype=np.uint16))
+                return eval_val_ngram(model, val_tokens, mixer)
+            """,
+            trap="n-gram tables prefilled from all training shards and handed to eval (#925)", lines=(10,),
+        ),
+    )

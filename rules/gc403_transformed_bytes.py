@@ -1,0 +1,122 @@
+"""GC403 — the byte denominator taken from transformed text (CaseOps, casefold, lowercase) instead of raw bytes."""
+
+import re
+
+from golfcheck.findings import Severity
+from golfcheck.rule import Example, Rule, Ruling
+from rules._data_bytes import code_files, evidence_texts, grep, lut_builders
+from golfcheck.runconfig import truthy
+
+TRANSFORMED = re.compile(r"caseops|lossless_caps|casefold|lowercase|lower_case|nfkc", re.I)
+SIDECAR = re.compile(r"fineweb_val_bytes|val_bytes_|_bytes_\*|token_bytes_sidecar|byte_sidecar", re.I)
+CASE_FLAG = re.compile(r"^(caseops|lossless_caps|case_ops)(_enabled|_on)?$", re.I)
+EVIDENCE = re.compile(r"(ln\s+-s\w*\s+\S*(caseops|lossless_caps)\S*|(DATA_PATH|DATA_DIR|datasets_dir|data_path)\s*[=:]\s*\S*(caseops|lossless_caps))", re.I)
+
+
+class TransformedBytes(Rule):
+    id = "GC403"
+    name = "transformed-text-bytes"
+    severity = Severity.ERROR
+    summary = "BPB charged against transformed text (CaseOps pieces, casefold, lowercase) instead of the original bytes."
+    rationale = (
+        "val_bpb must be charged against the original UTF-8 bytes of the validation documents. With the reversible "
+        "CaseOps transform the bytes come from the exported per-token sidecar (fineweb_val_bytes_*); counting the "
+        "transformed pieces adds the 3-byte case sentinels (about 9% more bytes). CASEOPS_ENABLED=0 on CaseOps "
+        "shards uses the LUT (PR #2071: ~164.6M bytes instead of ~151M). Lossy casefold/lowercase changes the task."
+    )
+    looks_for = (
+        "a CaseOps flag that is off while the data path (code, README, run script or logs) points at CaseOps "
+        "shards; tokenizer or data paths naming casefold/lowercase/caseops with no raw-byte sidecar anywhere."
+    )
+    traps = (
+        "CaseOps with the sidecar (load_validation_token_bytes replacing fineweb_val_ by fineweb_val_bytes_) and "
+        "every metric using it is legal (#1729, HEAD 2026-04-18_PR1626_CaseOps_Taper).",
+        "A CaseOps flag that is off while the data is the ordinary SP8192 export is the plain baseline.",
+    )
+    rulings = (
+        Ruling("PR #1729 (accepted): BPB charged against exact original UTF-8 bytes through the sidecar",
+               "https://github.com/openai/parameter-golf/pull/1729", ""),
+        Ruling("PR #2071 review (sharpobject, 2026-05-01): CASEOPS_ENABLED=0 on CaseOps shards",
+               "https://github.com/openai/parameter-golf/pull/2071", ""),
+        Ruling("Issue #1604: casefold clarification", "https://github.com/openai/parameter-golf/issues/1604", ""),
+    )
+
+    def check(self, ctx):
+        texts = evidence_texts(ctx, logs=True)
+        has_sidecar = any(SIDECAR.search(s) for facts in ctx.facts for s, _ in facts.strings)
+        for facts in code_files(ctx):
+            for s in ctx.config.settings.values():
+                if s.path != facts.path or not CASE_FLAG.match(s.key) or truthy(s.value):
+                    continue
+                proof = next(iter(grep(texts, EVIDENCE)), None)
+                data = [v for v in (ctx.config.value("datasets_dir"), ctx.config.value("data_path")) if isinstance(v, str)]
+                if proof is None and not any(TRANSFORMED.search(v) for v in data):
+                    continue
+                where = f"{proof[0]}:{proof[1]} `{proof[2].group(0)[:80]}`" if proof else f"the data path {data[0]!r}"
+                yield ctx.finding(self, facts, s.line or 1,
+                                  f"{s.env or s.key} is off ({s.value!r}) while {where} points at CaseOps shards: the "
+                                  "byte LUT then counts the transformed pieces instead of the raw-byte sidecar",
+                                  evidence=proof[0] if proof else "")
+            if has_sidecar:
+                continue
+            for s in ctx.config.settings.values():
+                if s.path == facts.path and isinstance(s.value, str) and re.search(r"tokenizer|data|dataset", s.key) \
+                        and TRANSFORMED.search(s.value):
+                    if not list(lut_builders(facts)) and not facts.by_name("build_sentencepiece_luts"):
+                        continue
+                    yield ctx.finding(self, facts, s.line or 1,
+                                      f"{s.env or s.key} = {s.value!r} is a transformed-text tokenizer/dataset, and no "
+                                      "raw-byte sidecar is read: the byte denominator is counted on transformed pieces")
+                    break
+
+    VALID = (
+        Example(
+            """
+            import glob, os
+            data_path = os.environ.get("DATA_PATH", "./data/datasets/fineweb10B_sp8192_lossless_caps_caseops_v1_reserved")
+            def load_validation_token_bytes(pattern):
+                bytes_pattern = pattern.replace("fineweb_val_", "fineweb_val_bytes_")
+                return sorted(glob.glob(bytes_pattern))
+            def build_sentencepiece_luts(sp, n):
+                base_bytes = [0] * n
+                for i in range(n):
+                    base_bytes[i] = 1 if sp.is_byte(i) else len(sp.id_to_piece(i).encode())
+                return base_bytes
+            """,
+            trap="CaseOps with the raw-byte sidecar",
+        ),
+        Example(
+            """
+            import os
+            caseops_enabled = bool(int(os.environ.get("CASEOPS_ENABLED", "0")))
+            data_path = os.environ.get("DATA_PATH", "./data/datasets/fineweb10B_sp8192")
+            """,
+            trap="CaseOps flag off on the ordinary SP8192 data",
+        ),
+    )
+    INVALID = (
+        Example(
+            """
+            import os
+            caseops_enabled = bool(int(os.environ.get("CASEOPS_ENABLED", "0")))
+            data_path = os.environ.get("DATA_PATH", "./data/datasets/fineweb10B_sp8192")
+            """,
+            files={"README.md": """
+                # symlink the CaseOps shards into the standard path
+                ln -s fineweb10B_sp8192_lossless_caps_caseops_v1_reserved data/datasets/fineweb10B_sp8192
+                """},
+            trap="CASEOPS_ENABLED=0 with CaseOps shards behind a symlink (PR #2071)", lines=(2,),
+        ),
+        Example(
+            """
+            import os
+            tokenizer_path = os.environ.get("TOKENIZER_PATH", "./data/tokenizers/sp10240_casefold.model")
+            def build_sentencepiece_luts(sp, n):
+                base_bytes = [0] * n
+                for i in range(n):
+                    base_bytes[i] = 1 if sp.is_byte(i) else len(sp.id_to_piece(i).encode())
+                return base_bytes
+            """,
+            trap="casefold tokenizer with no raw-byte sidecar (PR #1873)", lines=(2,),
+        ),
+    )
