@@ -81,7 +81,7 @@ def check_folder(
     val = validate_of(sub, prof, seeds if prof != "non-record" else min(seeds, 1), sota)
     report.sections["profile"] = {"name": prof}
     if run_audit:
-        report.sections["audit"] = _audit(path, report)
+        report.sections["audit"] = _audit(path, report, history=prof == "history")
     report.sections["size"] = size.to_dict()
     report.sections["logs"] = logs.to_dict()
     report.sections["wallclock"] = wall.to_dict()
@@ -95,14 +95,20 @@ def check_folder(
     return report
 
 
-def _audit(path, report: Report) -> dict:
+def _audit(path, report: Report, history: bool = False) -> dict:
     """The static audit via golfcheck.api.audit_paths (imported lazily; skipped with a note if absent)."""
     try:
         from golfcheck.api import audit_paths
     except Exception as exc:  # noqa: BLE001 - the audit engine is optional for the folder checks
         return {"skipped": True, "note": f"static audit not available ({type(exc).__name__}: {exc})"}
     try:
-        audit = audit_paths([str(path)])
+        try:
+            from golfcheck.engine import Options
+
+            options = Options(history=history)
+        except Exception:  # noqa: BLE001
+            options = None
+        audit = audit_paths([str(path)], options)
     except GolfcheckError:
         raise
     except Exception as exc:  # noqa: BLE001 - an engine crash must not hide the folder checks

@@ -34,11 +34,12 @@ def bundled_example() -> Path:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format.")
 @click.option("--fail-on", type=FAIL_ON, default="error", help="Exit 1 at or above this severity.")
 @click.option("--profile", type=PROFILE, default=None, help="Severity profile (default: from the folder's track).")
-def check(path, n_seeds, sota_folder, sota_bpb, no_audit, fmt, fail_on, profile):
+@click.option("--history", is_flag=True, help="Judge a merged record: findings become notes (= --profile history).")
+def check(path, n_seeds, sota_folder, sota_bpb, no_audit, fmt, fail_on, profile, history):
     """All folder checks at once; with no FOLDER, the bundled example submission."""
     target = Path(path) if path else bundled_example()
     sota = sota_from_folder(sota_folder) if sota_folder else sota_from_values(sota_bpb) if sota_bpb else None
-    report = check_folder(target, profile, n_seeds, sota, run_audit=not no_audit)
+    report = check_folder(target, "history" if history else profile, n_seeds, sota, run_audit=not no_audit)
     if fmt == "json":
         click.echo(dump_json(report.to_dict()), nl=False)
     else:

@@ -30,10 +30,11 @@ PROFILE = click.Choice(["record", "non-record", "history"])
 @click.option("--fail-on", type=FAIL_ON, default="error", help="Exit 1 at or above this severity.")
 @click.option("--profile", type=PROFILE, default=None,
               help="Severity profile (default: from the folder's track; history = merged records).")
-def logs(path, fmt, fail_on, profile):
+@click.option("--history", is_flag=True, help="Judge a merged record: findings become notes (= --profile history).")
+def logs(path, fmt, fail_on, profile, history):
     """Per-seed table parsed from every log of a submission folder."""
     sub = _single_log(path) or folder(path)
-    prof = profile_of(sub, profile)
+    prof = profile_of(sub, "history" if history else profile)
     res = logs_of(sub, prof)
     d = res.to_dict()
     if fmt == "json":

@@ -15,10 +15,11 @@ from golfcheck.cli.logs import FAIL_ON, PROFILE
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format.")
 @click.option("--fail-on", type=FAIL_ON, default="error", help="Exit 1 at or above this severity.")
 @click.option("--profile", type=PROFILE, default=None, help="Severity profile (default: from the folder's track).")
-def size(path, fmt, fail_on, profile):
+@click.option("--history", is_flag=True, help="Judge a merged record: findings become notes (= --profile history).")
+def size(path, fmt, fail_on, profile, history):
     """Artifact bytes: counted code as shipped + compressed model file(s), checked against 16,000,000."""
     sub = folder(path)
-    prof = profile_of(sub, profile)
+    prof = profile_of(sub, "history" if history else profile)
     res = size_of(sub, prof)
     if fmt == "json":
         click.echo(dump_json(res.to_dict()), nl=False)

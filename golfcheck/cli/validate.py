@@ -44,7 +44,8 @@ def _seed_list(text: str | None, n: int, declared: list[int]) -> list[int]:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format.")
 @click.option("--fail-on", type=FAIL_ON, default="error", help="Exit 1 at or above this severity.")
 @click.option("--profile", type=PROFILE, default=None, help="Severity profile (default: from the folder's track).")
-def validate(path, n_seeds, sota_folder, sota_bpb, sota_c, systems_only, no_leaderboard, command, run_seeds, fmt, fail_on, profile):
+@click.option("--history", is_flag=True, help="Judge a merged record: findings become notes (= --profile history).")
+def validate(path, n_seeds, sota_folder, sota_bpb, sota_c, systems_only, no_leaderboard, command, run_seeds, fmt, fail_on, profile, history):
     """Multi-seed evidence: enough distinct seeds, strict (0.005 nats, p<0.01) and progression (p<0.25) Welch tests."""
     if sota_folder and sota_bpb:
         raise GolfcheckError("give either --sota or --sota-bpb, not both")
@@ -62,7 +63,7 @@ def validate(path, n_seeds, sota_folder, sota_bpb, sota_c, systems_only, no_lead
         seeds = _seed_list(run_seeds, n_seeds, evidence.declared_seeds(sub.submission_json))
         outcomes = run_all(sub.root, command, seeds)
         sub = folder(path)  # reload: the new logs are part of the folder now
-    prof = profile_of(sub, profile)
+    prof = profile_of(sub, "history" if history else profile)
     res = run_validate(sub, n_seeds, sota, prof, use_leaderboard=not no_leaderboard, systems_only=systems_only)
     for o in outcomes:
         if not o.ok:

@@ -139,9 +139,9 @@ import os
 
 def main(args, model, opt, val_tokens):
     for step in range(args.iterations):
-        x = val_tokens[step * 1024:(step + 1) * 1024]
-        loss = model(x[:-1], x[1:])  # golfcheck: ignore[GC301] "it is only a warmup"
-        loss.backward()
+        x = val_tokens[step * 1024:(step + 1) * 1024]  # golfcheck: ignore[GC301] warmup only
+        loss = model(x[:-1], x[1:])  # golfcheck: ignore[GC301] warmup only
+        loss.backward()  # golfcheck: ignore[GC301] warmup only
         opt.step()
     return model
 '''
@@ -157,8 +157,10 @@ def test_training_on_val_tokens_fails_and_suppression_is_not_obeyed(repo, capsys
     result = run_gate(repo.root, repo.base, "pr")
     illegal = [f for f in result.report.findings if f.rule[:3] in ("GC2", "GC3") and f.severity.value == "error"]
     assert illegal and all(f.path == f"{folder}/train_gpt.py" for f in illegal), result.report.findings
+    # every line the rule can fire on carries a suppression: reported (GC003), not obeyed
+    assert any(f.line in (5, 6, 7) for f in illegal)
     assert not any(f.suppressed for f in result.report.findings)
-    assert any(f.rule == "GC003" for f in result.report.findings)  # reported, not obeyed
+    assert len([f for f in result.report.findings if f.rule == "GC003"]) == 3
     assert result.report.verdict.value == "ILLEGAL"
     assert gate(repo, "--format", "github") == 1
     out = capsys.readouterr().out
