@@ -1,0 +1,478 @@
+"""Adaptation on validation data (GC2xx, GC901/902/909): where a gradient step on validation tokens
+sits relative to the scoring of those tokens.
+
+The one ordering fact the TTT rules ask: inside the loop that trains on validation-derived tokens,
+is the scoring accumulation of those tokens before the optimizer step (score-first), after it
+(score-after-update), or nowhere before it (unscored)? :func:`adaptations` answers it once per
+source; GC201/GC202/GC203 and the notes GC901/GC902/GC909 read the answer.
+
+How the order is decided, for one step (``opt.step()`` after a ``backward()`` whose loss reads
+validation-derived names):
+
+* Scoring events of the step's function are the reported-loss accumulations (``loss_sum += ...``
+  whose sum is returned or paired with a byte count) and calls that pass such an accumulator into a
+  scoring helper (``_accumulate_bpb(..., loss_sum, byte_sum, ...)``). A training-loss log
+  (``epoch_loss_sum += loss``) or a whole diagnostic ``eval_val(...)`` is not one.
+* The step and an event share loops. If one of the shared loops only repeats (an epoch loop whose
+  variable never selects tokens), the event of epoch k+1 follows the step of epoch k on the same
+  tokens: score-after-update. Otherwise the innermost shared loop is a chunk/document loop, and the
+  order inside its body decides.
+* A function with no scoring event is lifted: each call site of it is the step, in its caller. A
+  chain that reaches the top with nothing scored is unscored; whether serialisation or quantisation
+  follows tells pre-quant TTT (GC201) from adapt-then-evaluate (GC202).
+
+Calibration on validation data (GC204) is the second question here: a calibration collector
+(Hessians, AWQ scales, temperature) called with validation token data.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from golfcheck.facts import VAL_NAME, CallSite, Facts, Function, Loop
+from golfcheck.source import dotted_name
+
+
+class Order(str, enum.Enum):
+    SCORE_FIRST = "score-first"
+    SCORE_AFTER = "score-after-update"
+    UNSCORED = "unscored"
+
+
+# val_files / val_pattern globs are validation data too (the LoRA TTT records read shards themselves).
+_VAL_PATH = re.compile(r"(^|[._])(val_files|val_pattern|val_glob|val_path|val_paths|val_shards)$")
+_NOT_OPTIMIZER = re.compile(r"sched|scheduler|lr_|swa|ema|warmdown|profiler|prof\b", re.I)
+_WARMUP = re.compile(r"warm[\s_-]?up|warming", re.I)
+_RESET = re.compile(r"reset", re.I)
+_SERIALISE = re.compile(
+    r"(^|\.)(save|serialize|serialise|compress)$|quantiz|quantis|gptq|^(torch\.save)$|export", re.I)
+_BYTE_ACC = re.compile(r"byte", re.I)
+_MAX_LIFT = 5
+
+
+@dataclass(frozen=True)
+class Site:
+    """A point in a function: the step itself, or a call that leads to it."""
+
+    function: Function
+    line: int
+    loops: tuple[int, ...]
+    node: cst.CSTNode
+
+
+@dataclass(frozen=True)
+class Adaptation:
+    """One gradient step on validation-derived tokens and where its tokens are scored."""
+
+    facts: Facts
+    function: Function  # the function holding the optimizer step
+    step: CallSite
+    order: Order
+    decided: Site  # where the order was decided: the step, or the call site it was lifted to
+    chain: tuple[Site, ...]  # the step, then each call site lifted through
+    score_line: int | None = None
+    repeat_loop: Loop | None = None  # the epoch loop that re-scores after updates (GC202)
+    reset: bool = False  # a per-document adapter/optimizer reset in the chunk loop (GC909)
+    warmup: bool = False  # a warmup/compile pass (GC203)
+    serialise_line: int | None = None  # a quantisation/serialisation call after the adaptation
+
+    @property
+    def lifted(self) -> bool:
+        return self.decided.function is not self.function
+
+    @property
+    def loop_line(self) -> int:
+        """The outermost loop around the step in its own function (where rules report)."""
+        loops = [self.function.loops[i] for i in self.step.ctx.loops if i in self.function.loops]
+        return loops[0].line if loops else self.step.line
+
+    def describe_chain(self) -> str:
+        calls = [f"`{s.function.name}` line {s.line}" for s in self.chain[1:]]
+        return ("; reached from " + " <- ".join(calls)) if calls else ""
+
+
+@dataclass
+class _Event:
+    line: int
+    loops: tuple[int, ...]
+
+
+# --------------------------------------------------------------------------- taint
+
+
+def val_names(facts: Facts, f: Function) -> set[str]:
+    """Names in ``f`` that may hold validation tokens: the engine's taint plus val-file globs."""
+    tainted = set(facts.val_tainted(f))
+    seeds = {n for a in f.assigns for n in a.reads if _VAL_PATH.search(n)}
+    if not seeds:
+        return tainted
+    tainted |= seeds
+    for _ in range(6):
+        before = len(tainted)
+        for a in f.assigns:
+            if a.reads & tainted:
+                tainted.update(a.targets)
+        for loop in f.loops.values():
+            if loop.iter_reads & tainted:
+                tainted.update(loop.targets)
+        if len(tainted) == before:
+            break
+    return tainted
+
+
+# --------------------------------------------------------------------------- steps
+
+
+def _receiver(call: CallSite) -> str | None:
+    if call.func and "." in call.func:
+        return call.func.rsplit(".", 1)[0]
+    return None
+
+
+def _fresh_tensors(f: Function) -> set[str]:
+    """Names bound to new leaf tensors with ``requires_grad=True`` (SLOT deltas, GC105's business)."""
+    out: set[str] = set()
+    for a in f.assigns:
+        if isinstance(a.value, cst.Call) and any(
+                arg.keyword is not None and arg.keyword.value == "requires_grad" for arg in a.value.args):
+            out.update(a.targets)
+    for c in f.calls:
+        if c.name == "requires_grad_" and c.func:
+            out.add(c.func.rsplit(".", 1)[0])
+    return out
+
+
+def _optimises_fresh_tensors(f: Function, opt: str) -> bool:
+    fresh = _fresh_tensors(f)
+    if not fresh:
+        return False
+    for a in f.assigns:
+        if opt in a.targets and isinstance(a.value, cst.Call) and a.value.args:
+            first = a.value.args[0].value
+            reads = {n for n in _names(first)}
+            return bool(reads) and reads <= fresh | {"p", "params"}
+    return False
+
+
+def _names(node: cst.CSTNode) -> set[str]:
+    from golfcheck.facts import names_read
+
+    return set(names_read(node))
+
+
+def _val_steps(facts: Facts, f: Function) -> list[CallSite]:
+    """Optimizer steps (or bare backward calls) in ``f`` whose loss reads validation-derived names."""
+    tainted = val_names(facts, f)
+    if not tainted:
+        return []
+    backs = [c for c in f.calls if c.name == "backward" and c.reads & tainted]
+    if not backs:
+        return []
+    steps = []
+    for c in f.calls:
+        recv = _receiver(c)
+        if c.name != "step" or not recv or _NOT_OPTIMIZER.search(recv) or c.node.args:
+            continue
+        # the loss was backpropagated before the step, in the step's loop body or a loop inside it
+        if not any(b.line <= c.line and b.ctx.loops[:len(c.ctx.loops)] == c.ctx.loops for b in backs):
+            continue
+        if _optimises_fresh_tensors(f, recv):
+            continue
+        steps.append(c)
+    return steps
+
+
+# --------------------------------------------------------------------------- scoring events
+
+
+def _derived(f: Function, seeds: set[str]) -> set[str]:
+    out = set(seeds)
+    for _ in range(5):
+        before = len(out)
+        for a in f.assigns:
+            if a.reads & out and not a.op:
+                out.update(a.targets)
+        if len(out) == before:
+            break
+    return out
+
+
+def _score_accumulators(f: Function) -> list:
+    """``+=`` of a reported loss: the sum is returned, or a byte count is accumulated beside it."""
+    accs = f.accumulators
+    if not accs:
+        return []
+    has_bytes = any(a.op == "+=" and any(_BYTE_ACC.search(t.rsplit(".", 1)[-1]) for t in a.targets)
+                    for a in f.assigns)
+    returned = set().union(*f.returns) if f.returns else set()
+    out = []
+    for a in accs:
+        if has_bytes or _derived(f, set(a.targets)) & returned or set(a.targets) & set(f.params):
+            out.append(a)
+    return out
+
+
+def _helper_accumulates_param(facts: Facts, g: Function) -> set[int]:
+    """Positions of ``g``'s parameters that ``g`` accumulates a scored loss into."""
+    params = [p for p in g.params if p not in ("self", "cls")]
+    acc_targets = {t for a in g.accumulators for t in a.targets}
+    return {i for i, p in enumerate(params) if p in acc_targets}
+
+
+def _events(facts: Facts, f: Function) -> list[_Event]:
+    accs = _score_accumulators(f)
+    events = [_Event(a.line, a.ctx.loops) for a in accs]
+    acc_names = {t for a in f.accumulators for t in a.targets} | {
+        t for a in f.assigns for t in a.targets if re.search(r"loss_sum|nll_sum|loss_total|sum_loss", t)}
+    for c in f.calls:
+        if not (c.reads & acc_names):
+            continue
+        for g in facts.resolve_call(f, c):
+            if g is f or not g.accumulators:
+                continue
+            positions = _helper_accumulates_param(facts, g)
+            params = [p for p in g.params if p not in ("self", "cls")]
+            hit = any(i in positions and reads & acc_names for i, reads in enumerate(c.arg_reads))
+            hit = hit or any(kw in params and params.index(kw) in positions and reads & acc_names
+                             for kw, reads in c.kw_reads)
+            if hit:
+                events.append(_Event(c.line, c.ctx.loops))
+                break
+    return events
+
+
+# --------------------------------------------------------------------------- loops
+
+
+def _is_repeat(f: Function, loop: Loop) -> bool:
+    """A ``for _ in range(n)`` loop whose variable never selects tokens: it repeats the same data."""
+    node = loop.node
+    if loop.kind != "for" or not isinstance(node, cst.For):
+        return False
+    it = node.iter
+    if not (isinstance(it, cst.Call) and dotted_name(it.func) == "range"):
+        return False
+    derived = set(loop.targets)
+    inside = [a for a in f.assigns if loop.id in a.ctx.loops]
+    for _ in range(5):
+        before = len(derived)
+        for a in inside:
+            if a.reads & derived:
+                derived.update(a.targets)
+        if len(derived) == before:
+            break
+    for s in f.subscripts:
+        if loop.id in s.ctx.loops and s.index_reads & derived:
+            return False
+    for c in f.calls:
+        # a chunk index handed to a window helper (_compute_chunk_window(ci, ...)) selects tokens
+        if loop.id in c.ctx.loops and c.func and "." not in c.func and any(r & derived for r in c.arg_reads):
+            if c.name not in ("log", "log0", "print", "float", "int", "str", "min", "max", "range", "len"):
+                return False
+    return True
+
+
+def _order(f: Function, site: Site, events: list[_Event]) -> tuple[Order, _Event | None, Loop | None] | None:
+    """Order of ``site`` against the scoring events of its function; None when no event is related."""
+    after: tuple[Order, _Event | None, Loop | None] | None = None
+    first: tuple[Order, _Event | None, Loop | None] | None = None
+    for ev in events:
+        common = []
+        for a, b in zip(site.loops, ev.loops):
+            if a != b:
+                break
+            common.append(a)
+        loops = [f.loops[i] for i in common if i in f.loops]
+        repeat = next((lp for lp in loops if _is_repeat(f, lp)), None)
+        if repeat is not None:
+            return Order.SCORE_AFTER, ev, repeat
+        if ev.line < site.line:
+            first = first or (Order.SCORE_FIRST, ev, None)
+        elif loops or ev.line > site.line:
+            after = after or (Order.SCORE_AFTER, ev, None)
+    # a shared chunk loop where the score precedes the step wins over an unrelated later eval
+    return first or after
+
+
+# --------------------------------------------------------------------------- the analysis
+
+
+def _warmup(facts: Facts, f: Function, step: CallSite) -> bool:
+    loops = [f.loops[i] for i in step.ctx.loops if i in f.loops]
+    if _WARMUP.search(f.name):
+        return True
+    if not loops:
+        return False
+    outer = loops[0]
+    if any(_WARMUP.search(n) for lp in loops for n in (*lp.targets, *lp.iter_reads)):
+        return True
+    lo, hi = outer.line - 10, outer.end_line
+    if any(lo <= line <= hi and _WARMUP.search(s) for s, line in facts.strings):
+        return True
+    return any(lo <= a.line <= hi and any(_WARMUP.search(t) for t in a.targets) for a in f.assigns)
+
+
+def _reset_in_loop(f: Function, site: Site) -> bool:
+    loops = [f.loops[i] for i in site.loops if i in f.loops]
+    if not loops:
+        return False
+    outer = loops[0]
+    return any(outer.id in c.ctx.loops and c.line < site.line and _RESET.search(c.name or "") for c in f.calls)
+
+
+def _serialise_after(facts: Facts, chain: list[Site]) -> int | None:
+    for site in chain:
+        for c in site.function.calls:
+            name = facts.qualify(c.func) or c.name or ""
+            if c.line > site.line and _SERIALISE.search(name) and "dequant" not in name.lower():
+                return c.line
+    return None
+
+
+def _lift(facts: Facts, chain: list[Site], depth: int, seen: set[str]):
+    """Yield (order, decided site, event, repeat loop, chain) for every caller chain of ``chain[-1]``."""
+    site = chain[-1]
+    f = site.function
+    got = _order(f, site, _events(facts, f))
+    if got is not None:
+        order, ev, repeat = got
+        yield order, site, ev, repeat, chain
+        return
+    callers = [(g, c) for g, c in facts.callers.get(f.qualname, []) if g.qualname not in seen]
+    if not callers or depth >= _MAX_LIFT or f.node is None:
+        yield Order.UNSCORED, site, None, None, chain
+        return
+    for g, c in callers:
+        yield from _lift(facts, chain + [Site(g, c.line, c.ctx.loops, c.node)], depth + 1, seen | {g.qualname})
+
+
+_RANK = {Order.SCORE_FIRST: 0, Order.SCORE_AFTER: 1, Order.UNSCORED: 2}
+_CACHE: dict[int, tuple[Facts, list[Adaptation]]] = {}
+
+
+def adaptations(facts: Facts) -> list[Adaptation]:
+    """Every gradient step on validation-derived tokens in ``facts``, with its scoring order."""
+    hit = _CACHE.get(id(facts))
+    if hit is not None and hit[0] is facts:
+        return hit[1]
+    out: list[Adaptation] = []
+    for f in facts.iter_functions():
+        for step in _val_steps(facts, f):
+            start = Site(f, step.line, step.ctx.loops, step.node)
+            results = list(_lift(facts, [start], 0, {f.qualname}))
+            order, decided, ev, repeat, chain = max(results, key=lambda r: _RANK[r[0]])
+            out.append(Adaptation(
+                facts, f, step, order, decided, tuple(chain),
+                score_line=ev.line if ev else None, repeat_loop=repeat,
+                reset=order is Order.SCORE_FIRST and _reset_in_loop(decided.function, decided),
+                warmup=_warmup(facts, f, step),
+                serialise_line=_serialise_after(facts, chain) if order is Order.UNSCORED else None,
+            ))
+    if len(_CACHE) > 16:
+        _CACHE.clear()
+    _CACHE[id(facts)] = (facts, out)
+    return out
+
+
+def first_per_loop(items: list[Adaptation]) -> list[Adaptation]:
+    """One adaptation per (function, outermost loop): a loop with several steps is one finding."""
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for a in items:
+        key = (a.function.qualname, a.loop_line)
+        if key not in seen:
+            seen.add(key)
+            out.append(a)
+    return out
+
+
+# --------------------------------------------------------------------------- calibration (GC204, GC903)
+
+# Calibration collectors: GPTQ Hessians, AWQ/activation scales, logit temperature or calibration fits.
+_CALIB = re.compile(r"hessian|calib|awq|act_?scale|input_scale|temperature|gptq", re.I)
+_NOT_CALIB = re.compile(r"eval|score|log|print|dequant|^quantize_state|^mixed_quantize", re.I)
+_HOOKS = {"register_forward_hook", "register_forward_pre_hook", "register_full_backward_hook"}
+# attributes of a validation-data object that are not token data (tokenizer, byte tables)
+_NOT_TOKENS = re.compile(r"^(sp|tokenizer|tok|vocab\w*|\w*lut\w*|luts|base_bytes\w*|has_leading\w*|is_boundary\w*|"
+                         r"device|rank|world_size|seq_len|\w*_len|n_\w+|num_\w+)$")
+_SCALAR_CALLS = {"len", "int", "float", "numel", "size", "item", "str", "bool", "min", "max"}
+_SAMPLERS = {"multinomial", "argmax", "categorical", "sample"}
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A calibration collector call and where its token data comes from."""
+
+    facts: Facts
+    function: Function
+    call: CallSite
+    source: str  # "val" | "self-generated"
+    arg: str  # the argument's source text
+
+
+def _token_arg(facts: Facts, node: cst.BaseExpression, tainted: set[str]) -> bool:
+    """Does this argument expression carry validation token data (not a tokenizer field or a size)?"""
+    if not (_names(node) & tainted):
+        return False
+    if isinstance(node, cst.Call):
+        name = (dotted_name(node.func) or "").rsplit(".", 1)[-1]
+        if name in _SCALAR_CALLS:
+            return False
+    if isinstance(node, cst.Attribute):
+        attr = node.attr.value
+        if _NOT_TOKENS.match(attr) or attr in _SCALAR_CALLS:
+            return False
+    return True
+
+
+def _is_collector(facts: Facts, f: Function, c: CallSite) -> bool:
+    targets = facts.resolve_call(f, c)
+    if any(_is_sampler(g) for g in targets):
+        return False
+    if c.name and _CALIB.search(c.name) and not _NOT_CALIB.search(c.name):
+        return True
+    return any(any(k.name in _HOOKS for k in g.calls) and not _NOT_CALIB.search(g.name) for g in targets)
+
+
+def _is_sampler(g: Function) -> bool:
+    """A local generator that samples tokens from the model (AR self-generated calibration)."""
+    return any(c.name in _SAMPLERS and c.ctx.loops for c in g.calls)
+
+
+def calibrations(facts: Facts) -> list[Calibration]:
+    """Calibration collectors fed validation tokens, and collectors fed model-sampled tokens."""
+    out: list[Calibration] = []
+    for f in facts.iter_functions():
+        tainted = val_names(facts, f)
+        sampled = set()
+        for a in f.assigns:
+            if isinstance(a.value, cst.Call):
+                fake = next((c for c in f.calls if c.node is a.value), None)
+                if fake and any(_is_sampler(g) for g in facts.resolve_call(f, fake)):
+                    sampled.update(a.targets)
+        sampled = _derived(f, sampled)
+        flagged_outputs: set[str] = set()
+        for c in sorted(f.calls, key=lambda c: (c.line, c.col)):
+            if not _is_collector(facts, f, c):
+                continue
+            args = [a.value for a in c.node.args]
+            # a collector fed the output of one already reported (Hessians -> quantiser) is the same flow
+            val_args = [a for a in args if _token_arg(facts, a, tainted) and not (_names(a) & tainted) <= flagged_outputs]
+            if val_args:
+                out.append(Calibration(facts, f, c, "val", facts.code(val_args[0])))
+                flagged_outputs |= _outputs(f, c)
+                continue
+            gen_args = [a for a in args if _names(a) & sampled]
+            if gen_args:
+                out.append(Calibration(facts, f, c, "self-generated", facts.code(gen_args[0])))
+    return out
+
+
+def _outputs(f: Function, c: CallSite) -> set[str]:
+    """Names derived from the result of call ``c`` (so a downstream collector is not reported twice)."""
+    direct = {t for a in f.assigns if a.value is not None and a.line == c.line for t in a.targets}
+    return _derived(f, direct)
