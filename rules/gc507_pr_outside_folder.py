@@ -6,6 +6,7 @@ from pathlib import Path
 from golfcheck.checks.examples import TRAIN_GPT, good_files
 from golfcheck.findings import Finding, Severity
 from golfcheck.rule import Example, Rule, Ruling
+from golfcheck.submission import SKIP_DIRS
 
 # A folder inside the submission that is itself a complete submission: two submissions in one PR.
 _SUBMISSION_FILES = ("submission.json", "README.md")
@@ -40,7 +41,7 @@ class PrOutsideOneFolder(Rule):
         out = []
         root = Path(sub.root)
         for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if d not in (".git", "__pycache__"))
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
             here = Path(dirpath)
             if here != root and all(name in filenames for name in _SUBMISSION_FILES):
                 rel = here.relative_to(root).as_posix()

@@ -7,6 +7,7 @@ from golfcheck.checks.examples import TRAIN_GPT, good_files
 from golfcheck.findings import Finding, Severity
 from golfcheck.gate import HEAD_BYTES, MAX_FILE_BYTES, file_problems, symlink_problem
 from golfcheck.rule import Example, Rule, Ruling
+from golfcheck.submission import SKIP_DIRS
 
 
 class UnsafeFile(Rule):
@@ -37,13 +38,11 @@ class UnsafeFile(Rule):
         root = Path(sub.root)
         out = []
         for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-            dirnames.sort()
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)  # as the folder loader skips them
             here = Path(dirpath)
             for name in sorted(filenames) + [d for d in dirnames if (here / d).is_symlink()]:
                 p = here / name
                 rel = p.relative_to(root).as_posix()
-                if ".git" in p.relative_to(root).parts:
-                    continue
                 if p.is_symlink():
                     out.append(self._finding(rel, Severity.ERROR, symlink_problem(rel, os.readlink(p))))
                     continue
