@@ -166,8 +166,8 @@ def load_submission(path: str | Path) -> Submission:
                 sub.submission_json_file = tf
         elif RUN_SCRIPT.search(rel):
             sub.run_scripts.append(tf)
-        elif name.endswith(LOG_SUFFIXES) and name != "requirements.txt" and _looks_like_log(f):
-            sub.logs.append(tf)
+        elif name.endswith(".log") or (name.endswith(LOG_SUFFIXES) and name != "requirements.txt" and _looks_like_log(f)):
+            sub.logs.append(tf)  # a *.log is a log even when unreadable: the checks report it
         elif not name.endswith(NOT_LOG_SUFFIXES + LOG_SUFFIXES + MODEL_SUFFIXES) and _looks_like_log(f):
             sub.logs.append(tf)  # a log by content: train.out, stdout, nohup.out, ...
         else:

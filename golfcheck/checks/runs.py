@@ -122,7 +122,7 @@ def analyse_logs(sub: Submission, profile: str = "record") -> LogsResult:
         parsed = parse_log(lf.text, lf.rel)
         res.files.append(parsed)
         if parsed.problem:
-            res.findings.append(finding("GC603", Severity.WARNING, sub, lf.rel, 1,
+            res.findings.append(finding("GC605", Severity.WARNING, sub, lf.rel, 1,
                                         f"log {lf.rel} is not readable as text: {parsed.problem}", profile=profile))
         dup = by_hash.get(parsed.sha256)
         if dup is None:

@@ -52,8 +52,11 @@ def check(path, n_seeds, sota_folder, sota_bpb, no_audit, fmt, fail_on, profile,
         click.echo("== size\n" + size_text(s["size"]), nl=False)
         click.echo("== logs\n" + (logs_table(s["logs"]) if s["logs"]["runs"] else "no logs found\n"), nl=False)
         w = s["wallclock"]
-        click.echo(f"== wallclock\nmax train {w.get('max_train_seconds')} s (with training-data calibration "
-                   f"{w.get('max_train_data_seconds')} s), max eval {w.get('max_eval_seconds')} s; hardware: "
+        def sec(v):
+            return "-" if v is None else f"{v:.3f} s"
+
+        click.echo(f"== wallclock\nmax train {sec(w.get('max_train_seconds'))} (with training-data calibration "
+                   f"{sec(w.get('max_train_data_seconds'))}), max eval {sec(w.get('max_eval_seconds'))}; hardware: "
                    f"world size {w['hardware'].get('world_sizes') or '?'}, GPUs {w['hardware'].get('gpus') or 'not logged'}")
         click.echo("== validate\n" + validate_text(s["validate"]), nl=False)
         click.echo("== findings")
