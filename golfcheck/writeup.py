@@ -19,6 +19,7 @@ from pathlib import Path
 from statistics import fmean, stdev
 
 from golfcheck.checks.common import LIMIT_BYTES, LIMIT_SECONDS, README_RULES, RULING_1017, RULING_1902, profile_of
+from golfcheck.errors import GolfcheckError
 from golfcheck.findings import Finding, Report, sort_key
 from golfcheck.logs import Run
 from golfcheck.submission import Submission
@@ -308,6 +309,9 @@ def build(path: str | Path, profile: str | None = None, sota=None, overrides: di
     logs = logs_of(sub, prof)
     data = sub.submission_json if isinstance(sub.submission_json, dict) else {}
     rows = seed_rows(logs, evidence.declared_seeds(data))
+    if not rows:
+        raise GolfcheckError("no log in the folder has a scored val_bpb line: nothing to write up "
+                             "(run `golfcheck logs` on it to see what was parsed)", str(path))
     root_name = Path(sub.root).resolve().name
     m = _DATE.match(root_name)
     over = {k: v for k, v in (overrides or {}).items() if v}

@@ -154,3 +154,12 @@ def test_bundled_example_renders(tmp_path):
     shutil.copytree(example, dest)
     w = build(dest)
     assert w.context["rows"] and w.readme.startswith("# ")
+
+
+def test_folder_without_scored_logs_is_a_usage_error(tmp_path, capsys):
+    folder = tmp_path / "records" / "track_10min_16mb" / "2026-05-01_Empty"
+    folder.mkdir(parents=True)
+    (folder / "train_gpt.py").write_text(TRAIN_GPT)
+    assert main(["writeup", str(folder)]) == 2
+    assert "nothing to write up" in capsys.readouterr().err
+    assert not (folder / "README.md").exists()
