@@ -25,6 +25,8 @@ MAX_LINE_CHARS = 4096  # longer lines are cut before any regex runs (keeps the p
 _TS = re.compile(r"^\d{9,}\.\d+\s+")
 _SEPARATOR = re.compile(r"^={20,}\s*$")
 _CODE_START = re.compile(r'^(import |from \S+ import |"""|\'\'\'|#!|Source code:)')
+# Mid-listing starts (a listing cut by a log rotation): a comment, decorator or definition line.
+_CODE_RESTART = re.compile(r"^(#|@\w|def |class |if __name__|\s+(def|class|return|for|while|try:|except|with|elif) )")
 _CODE_LINE = re.compile(r"^\s*(def |class |import |from \S+ import |@torch|@triton|@dataclass|if __name__)")
 # Lines a script prints about itself right after a listing: they end a code region even without a
 # ``====`` separator (ternary/binary/JEPA/XNOR logs go straight from source to log).
@@ -76,7 +78,7 @@ def clean_lines(text: str) -> list[Line]:
         if s.strip() == CORPUS_MARKER:
             i += 1
             continue
-        if _CODE_START.match(s):
+        if _CODE_START.match(s) or _CODE_RESTART.match(s):
             window = raw[i : i + 40]
             if sum(1 for w in window if _CODE_LINE.match(w[:MAX_LINE_CHARS])) >= 3:
                 in_code = True
@@ -125,6 +127,7 @@ def hyperparameter_echoes(text: str) -> dict[str, str]:
                 key not in _NOT_CONFIG
                 and not key.startswith(_NOT_CONFIG_PREFIX)
                 and not _KV_TOKEN.search(value)  # `stopping_early: wallclock_cap train_time:...`
+                and " = " not in value  # an annotated assignment (`x: int = 5`) left from code
             ):
                 out.setdefault(key, value)
             continue
