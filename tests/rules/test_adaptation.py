@@ -1,0 +1,143 @@
+"""The adaptation-order fact behind GC201/GC202/GC203/GC901/GC902/GC909, and the calibration flows of
+GC204/GC903, checked on small real-world-shaped sources (written for these tests)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from golfcheck.engine import build_context
+from rules._adaptation import Order, adaptations, calibrations
+
+
+def facts_of(tmp_path, code: str):
+    (tmp_path / "train_gpt.py").write_text(textwrap.dedent(code).lstrip("\n"), encoding="utf-8")
+    ctx = build_context(tmp_path, ["train_gpt.py"])
+    return ctx.facts[0]
+
+
+SCORE_FIRST = """
+import torch
+
+def eval_val_sliding_ttt(model, val_tokens, chunk, opt, epochs):
+    loss_sum = torch.zeros((), dtype=torch.float64)
+    token_count = torch.zeros((), dtype=torch.float64)
+    byte_count = torch.zeros((), dtype=torch.float64)
+    num_chunks = val_tokens.numel() // chunk
+    for ci in range(num_chunks):
+        chunk_start = ci * chunk
+        with torch.inference_mode():
+            piece = val_tokens[chunk_start:chunk_start + chunk + 1]
+            nll = model.nll(piece[:-1], piece[1:])
+            loss_sum += nll.sum()
+            token_count += chunk
+            byte_count += chunk
+        if ci < num_chunks - 1:
+            for _ep in range(epochs):
+                for bs in range(0, chunk, 256):
+                    local = val_tokens[chunk_start + bs:chunk_start + bs + 257]
+                    loss = model(local[:-1], local[1:])
+                    loss.backward()
+                    opt.step()
+    return loss_sum / token_count
+"""
+
+LAST_EPOCH = """
+import torch
+
+def lora_ttt_eval(model, lora, opt, val_tokens, chunks, epochs):
+    loss_sum = torch.zeros((), dtype=torch.float64)
+    byte_sum = torch.zeros((), dtype=torch.float64)
+    for epoch in range(epochs):
+        for ci in range(chunks):
+            piece = val_tokens[ci * 256:(ci + 1) * 256 + 1]
+            ptl = model(piece[:-1], piece[1:], lora=lora)
+            if epoch == epochs - 1:
+                loss_sum += ptl.detach().sum()
+                byte_sum += 256
+            ptl.mean().backward()
+            opt.step()
+    return loss_sum / byte_sum
+"""
+
+PRE_QUANT = """
+import torch
+
+def prequant_ttt(model, val_data, epochs, opt):
+    for epoch in range(epochs):
+        for bs in range(0, val_data.val_tokens.numel() - 1, 2048):
+            local = val_data.val_tokens[bs:bs + 2049]
+            loss = model(local[:-1], local[1:])
+            loss.backward()
+            opt.step()
+
+def train_and_eval(model, val_data, opt):
+    prequant_ttt(model, val_data, 8, opt)
+    blob = quantize_state_dict(model.state_dict())
+    torch.save(blob, "final_model.ptz")
+"""
+
+SLOT = """
+import torch
+
+def eval_slot(model, val_tokens, steps):
+    loss_sum = torch.zeros((), dtype=torch.float64)
+    byte_sum = torch.zeros((), dtype=torch.float64)
+    for ws in range(0, val_tokens.numel() - 1, 64):
+        piece = val_tokens[ws:ws + 2049]
+        hidden = model.hidden(piece[:-1])
+        delta = torch.zeros(hidden.shape[-1], requires_grad=True)
+        opt = torch.optim.AdamW([delta], lr=0.01)
+        for _ in range(steps):
+            loss = model.head(hidden + delta, piece[1:])
+            loss.backward()
+            opt.step()
+        loss_sum += model.head(hidden + delta, piece[1:]).detach()
+        byte_sum += 64
+    return loss_sum / byte_sum
+"""
+
+
+@pytest.mark.parametrize("code,order", [
+    (SCORE_FIRST, Order.SCORE_FIRST),
+    (LAST_EPOCH, Order.SCORE_AFTER),
+    (PRE_QUANT, Order.UNSCORED),
+])
+def test_order(tmp_path, code, order):
+    found = adaptations(facts_of(tmp_path, code))
+    assert found and {a.order for a in found} == {order}
+
+
+def test_last_epoch_names_the_repeat_loop(tmp_path):
+    (a,) = adaptations(facts_of(tmp_path, LAST_EPOCH))
+    assert a.repeat_loop is not None and a.repeat_loop.targets == {"epoch"}
+    assert a.score_line == 11
+
+
+def test_pre_quant_is_lifted_to_the_call_and_sees_serialisation(tmp_path):
+    (a,) = adaptations(facts_of(tmp_path, PRE_QUANT))
+    assert [s.function.name for s in a.chain[:2]] == ["prequant_ttt", "train_and_eval"]
+    assert a.serialise_line == 13 and a.loop_line == 4
+
+
+def test_slot_delta_is_left_to_gc105(tmp_path):
+    assert adaptations(facts_of(tmp_path, SLOT)) == []
+
+
+def test_calibration_argument_use_not_owner_name(tmp_path):
+    facts = facts_of(tmp_path, """
+        def collect_hessians(model, tokens):
+            return {}
+
+        def fit_logit_calibration(h, model, sp):
+            return sp
+
+        def main(model, h, val_data):
+            fit_logit_calibration(h, model, val_data.sp)
+            hessians = collect_hessians(model, val_data.val_tokens[:65536])
+            q = gptq_quantize(model, hessians)
+            return q
+    """)
+    cals = calibrations(facts)
+    assert [(c.call.name, c.source) for c in cals] == [("collect_hessians", "val")]
