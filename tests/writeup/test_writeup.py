@@ -163,3 +163,11 @@ def test_folder_without_scored_logs_is_a_usage_error(tmp_path, capsys):
     assert main(["writeup", str(folder)]) == 2
     assert "nothing to write up" in capsys.readouterr().err
     assert not (folder / "README.md").exists()
+
+
+def test_sota_values_from_the_command_line(tmp_path, capsys):
+    folder = synthetic(tmp_path)
+    assert main(["writeup", str(folder), "--sota-bpb", "1.0101,1.0104,1.0099", "--format", "json"]) == 0
+    readme = json.loads(capsys.readouterr().out)["files"][str(folder / "README.md")]
+    assert "per-seed val_bpb from the values given on the command line: 1.0101, 1.0104, 1.0099" in readme
+    assert "| Strict (README rule): one-sided Welch | 0.005 nats |" in readme and "✅ pass" in readme
