@@ -9,7 +9,6 @@ from rules._data_bytes import (TRAIN_FILES, TRAIN_LOADER_NAME, VAL_FILES, code_f
 
 SYMLINK = re.compile(r"\b(ln\s+-s\w*|cp|mv)\s+\S*fineweb_val_\S*\s+\S*fineweb_train_\S*")
 VALONLY = re.compile(r"\b(DATA_PATH|DATA_DIR|DATASET|data_path)\s*[=:]\s*\S*val[_-]?only", re.I)
-LOG_VALONLY = re.compile(r"train_loader:dataset:\S*val[_-]?only", re.I)
 
 
 class TrainOnValidation(Rule):
@@ -47,8 +46,6 @@ class TrainOnValidation(Rule):
             yield text_finding(self, rel, line, f"{rel} aliases the validation shard as training data: `{m.group(0)[:120]}`")
         for rel, line, m in grep(evidence_texts(ctx, logs=True), VALONLY):
             yield text_finding(self, rel, line, f"{rel} points the data path at a val-only dataset: `{m.group(0)[:120]}`")
-        for rel, line, m in grep(ctx.logs, LOG_VALONLY):
-            yield text_finding(self, rel, line, f"{rel} shows the train loader reading a val-only dataset: `{m.group(0)}`")
 
     def _code(self, ctx, facts):
         for f in facts.iter_functions():

@@ -1,0 +1,179 @@
+"""GC504 — code shapes that bypass the 600 s training cap (cap > 600 or 0, step-only stops, unreserved GPTQ)."""
+
+import re
+
+from golfcheck.findings import Severity
+from golfcheck.rule import Example, Rule, Ruling
+from golfcheck.runconfig import truthy
+from rules._data_bytes import (WALLCLOCK_NAME, code_files, is_non_record, last, main_training_loop,
+                               reserved_seconds, training_loops)
+from rules.gc303_train_data_at_eval import MIN_RESERVE_SECONDS, hessian_from_train
+
+LIMIT = 600.0
+STOP_STEP = re.compile(r"^(force[d]?_stop_step|stop_at_step|fixed_steps|force_steps|stop_step)$", re.I)
+
+
+class WallclockBypass(Rule):
+    id = "GC504"
+    name = "wallclock-cap-bypass"
+    severity = Severity.ERROR
+    summary = "The training code can run past 600 s: cap > 600 or 0, a step-count stop that disables the cap, or unreserved GPTQ on train data."
+    rationale = (
+        "Training, including GPTQ Hessian collection on training data, must finish within 600 s on 8xH100. #1908's "
+        "FORCE_STOP_STEP turned the wallclock check off and ran 601,153 ms (#1956). Hessians from train_loader after "
+        "the loop need a wallclock reservation (GPTQ_RESERVE_SECONDS; #1868 raised it from 0.5 to 8 s)."
+    )
+    looks_for = (
+        "MAX_WALLCLOCK_SECONDS defaulting (or set) above 600 or to 0; a stop-step setting that gates the wallclock "
+        "comparison; Hessian collection from train data with no or a ~0 s reserve; a training-data warmup before "
+        "the timer that does not restore the initial weights and optimizer state (HOLD)."
+    )
+    traps = (
+        "The baseline's warmup on training data restores the initial model and optimizer state: it only primes "
+        "compilation and is accepted practice.",
+        "Non-record tracks may train longer: reported as a note there.",
+        "Log-derived train times are checked by the folder checks (golfcheck check), not here.",
+    )
+    rulings = (Ruling("PR #1956 on #1908's FORCE_STOP_STEP (2026-04-30)", "https://github.com/openai/parameter-golf/pull/1956", ""),
+               Ruling("PR #1868 compliance rerun: GPTQ_RESERVE_SECONDS 0.5 -> 8", "https://github.com/openai/parameter-golf/pull/1868", ""),
+               Ruling("README: train in under 10 minutes on 8xH100", "https://github.com/openai/parameter-golf#faq", ""))
+
+    def check(self, ctx):
+        soft = Severity.NOTE if is_non_record(ctx) else None
+        for facts in code_files(ctx):
+            yield from self._cap(ctx, facts, soft)
+            yield from self._stop_step(ctx, facts)
+            yield from self._gptq(ctx, facts)
+            yield from self._warmup(ctx, facts)
+
+    def _cap(self, ctx, facts, soft):
+        for s in ctx.config.settings.values():
+            if s.path != facts.path or s.key != "max_wallclock_seconds":
+                continue
+            for label, v in (("effective value", s.value), ("default", s.default)):
+                try:
+                    v = float(v)
+                except (TypeError, ValueError):
+                    continue
+                if v > LIMIT or v == 0:
+                    why = "disables the cap" if v == 0 else f"exceeds {LIMIT:g} s"
+                    src = f" (from {s.source})" if label == "effective value" and s.source else ""
+                    yield ctx.finding(self, facts, s.line or 1, f"MAX_WALLCLOCK_SECONDS {label} {v:g}{src} {why}",
+                                      severity=soft)
+                    break
+
+    def _stop_step(self, ctx, facts):
+        for s in ctx.config.settings.values():
+            if s.path != facts.path or not (STOP_STEP.match(s.key) or (s.env and STOP_STEP.match(s.env))):
+                continue
+            holders = {s.key}
+            for f in facts.iter_functions():
+                for a in f.assigns:
+                    if any(last(n) in holders for n in a.reads) and not any(WALLCLOCK_NAME.search(last(n)) for n in a.reads):
+                        holders.update(last(t) for t in a.targets)
+            for f in facts.iter_functions():
+                gates = [a for a in f.assigns if any(last(n) in holders for n in a.reads)
+                         and any(WALLCLOCK_NAME.search(last(n)) for n in a.reads)]
+                gates += [(n, line) for n, line, *_ in f.ifs
+                          if any(last(x) in holders for x in _names(facts.code(n.test)))
+                          and WALLCLOCK_NAME.search(facts.code(n.test))]
+                for g in gates[:1]:
+                    line = g.line if hasattr(g, "line") else g[1]
+                    on = truthy(s.value)
+                    yield ctx.finding(self, facts, line,
+                                      f"{s.env or s.key} switches the wallclock cap off (effective value {s.value!r}"
+                                      f"{', from ' + s.source if s.source else ''}): training then stops on a step count "
+                                      "only", severity=None if on else Severity.NOTE)
+
+    def _gptq(self, ctx, facts):
+        main = main_training_loop(facts)
+        reserve = reserved_seconds(ctx, facts)
+        if reserve is not None and reserve >= MIN_RESERVE_SECONDS:
+            return
+        for f in facts.iter_functions():
+            for c, name in hessian_from_train(facts, f):
+                if main and main[0] is f and main[1].line <= c.line <= main[1].end_line:
+                    continue
+                why = "no wallclock reserve" if reserve is None else f"a {reserve:g} s reserve"
+                yield ctx.finding(self, facts, c.node, f"GPTQ/calibration on training data (`{name}`) with {why}: the "
+                                  "600 s budget includes Hessian collection")
+
+    def _warmup(self, ctx, facts):
+        for f in facts.iter_functions():
+            for loop in training_loops(facts, f):
+                if not any(re.search(r"warmup", n, re.I) for n in loop.iter_reads | loop.targets):
+                    continue
+                restores = [c for c in f.calls if c.name in ("load_state_dict", "copy_", "restore") and c.line > loop.end_line]
+                if not restores:
+                    yield ctx.finding(self, facts, loop.line, "warmup steps train on data before the timer and do not "
+                                      "restore the initial weights and optimizer state: hidden training",
+                                      severity=Severity.WARNING)
+
+    VALID = (
+        Example(
+            """
+            import copy, os, time
+            max_wallclock_seconds = float(os.environ.get("MAX_WALLCLOCK_SECONDS", 600.0))
+            def train(args, model, opt, train_loader):
+                init_model = copy.deepcopy(model.state_dict())
+                init_opt = copy.deepcopy(opt.state_dict())
+                for warmup_step in range(args.warmup_steps):
+                    x, y = train_loader.next_batch()
+                    model(x, y).backward()
+                    opt.step()
+                model.load_state_dict(init_model)
+                opt.load_state_dict(init_opt)
+                t0 = time.perf_counter()
+                max_wallclock_ms = 1e3 * max_wallclock_seconds
+                while (time.perf_counter() - t0) * 1e3 < max_wallclock_ms:
+                    x, y = train_loader.next_batch()
+                    model(x, y).backward()
+                    opt.step()
+            """,
+            trap="the baseline warmup restores weights and optimizer state; cap 600 s",
+        ),
+    )
+    INVALID = (
+        Example(
+            """
+            import os
+            max_wallclock_seconds = float(os.environ.get("MAX_WALLCLOCK_SECONDS", 0))
+            """,
+            trap="MAX_WALLCLOCK_SECONDS default 0 disables the cap", lines=(2,),
+        ),
+        Example(
+            """
+            import os, time
+            def train(h, model, opt, train_loader, max_wallclock_ms):
+                forced_stop_step = int(os.environ.get("FORCE_STOP_STEP", "0"))
+                t0 = time.perf_counter()
+                step = 0
+                while True:
+                    if forced_stop_step > 0 and step >= forced_stop_step:
+                        break
+                    reached_cap = forced_stop_step <= 0 and (time.perf_counter() - t0) * 1e3 >= max_wallclock_ms
+                    if reached_cap:
+                        break
+                    x, y = train_loader.next_batch()
+                    model(x, y).backward()
+                    opt.step()
+                    step += 1
+            """,
+            files={"README.md": "FORCE_STOP_STEP=4917 torchrun --nproc_per_node=8 train_gpt.py\n"},
+            trap="FORCE_STOP_STEP gating the wallclock check (#1908)", lines=(9,),
+        ),
+        Example(
+            """
+            def train(args, model, opt, train_loader):
+                for warmup_step in range(args.warmup_steps):
+                    x, y = train_loader.next_batch()
+                    model(x, y).backward()
+                    opt.step()
+            """,
+            trap="warmup that keeps its updates", severity=Severity.WARNING, lines=(2,),
+        ),
+    )
+
+
+def _names(code: str) -> list[str]:
+    return re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code)
