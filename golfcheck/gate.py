@@ -102,7 +102,11 @@ def git(repo: str | Path, *args: str, text: bool = True) -> str | bytes:
 def resolve(repo, ref: str) -> str:
     if not ref or ref.startswith("-"):
         raise GolfcheckError(f"not a git revision: {ref!r}")
-    return git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").strip()
+    try:
+        return git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").strip()
+    except GolfcheckError:
+        raise GolfcheckError(f"no commit {ref!r} in this repository (fetch it; CI needs fetch-depth: 0)",
+                             str(repo)) from None
 
 
 @dataclass(frozen=True)
@@ -311,6 +315,7 @@ def run_gate(repo: str | Path, base: str, head: str, max_file: int = MAX_FILE_BY
     from golfcheck.checks.folder import check_folder
 
     repo = Path(repo)
+    git(repo, "rev-parse", "--git-dir")  # a clear error when DIR is not a repository
     base_sha, head_sha = resolve(repo, base), resolve(repo, head)
     chs = changes(repo, base_sha, head_sha)
     groups, outside = new_folders(chs)
