@@ -1,0 +1,529 @@
+"""Shared eval-time dataflow for the n-gram and normalisation rules (GC101-GC107, GC904, GC905).
+
+Most of these rules ask one question about one function of the evaluation path: does a value
+derived from the realised target (``y``, ``tgt``, ``val_np[j]`` at the predicted position) reach
+a table index, a per-token selection, or the scored ``-log``? This module answers it once, by
+name-level forward dataflow over the facts of one function (flow-insensitive inside a function,
+through returns and arguments across functions). It is deliberately conservative about what
+counts as a *sink*: only accumulations of a log-loss (``loss_sum += ...``, ``mix_nll -= ...``),
+and values returned to such an accumulation in a caller.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+import libcst as cst
+
+from golfcheck.facts import Facts, Function, names_read
+from golfcheck.source import dotted_name
+
+# Operators that combine a context hash with another value into a table key.
+HASH_OPS = (cst.BitXor, cst.Modulo, cst.BitAnd, cst.BitOr, cst.LeftShift)
+LOG_CALLS = {"log", "log2", "log10", "log1p", "log_softmax", "cross_entropy", "nll_loss", "_ln", "xlogy"}
+# Methods that put their arguments into their receiver (a list, a tensor, a table).
+MUTATORS = {"append", "extend", "insert", "copy_", "add_", "fill_", "index_put_", "put_", "scatter_", "scatter_add_",
+            "index_add_", "update", "update_batch", "build", "build_full", "add", "observe", "absorb", "feed", "push"}
+TARGET_PART = {"y", "tgt", "tgts", "target", "targets", "labels", "gold"}
+CONST_PART = re.compile(r"(mask|prime|primes|mult|mod|bucket|buckets|size|bits|vocab|shift|seed|salt)s?$", re.I)
+LOSSY_NAME = re.compile(r"(^|_)(nll|nlls|loss|losses|logp|logps|lp|lps|logprob|logprobs|log_p|nats|xent|ce)(_|$)", re.I)
+ACC_NAME = re.compile(r"(^|_)(nll|loss|nats|bits|ce|bpb|logp|xent)(_|$)|(^|_)(sum|total)(_|$)", re.I)
+ROW_SUM = {"sum", "logsumexp", "softmax", "log_softmax", "nansum"}
+
+
+# ---------------------------------------------------------------------------------------- edges
+@dataclass(frozen=True)
+class Edge:
+    """One value flow inside a function: ``targets`` receive what ``reads`` hold."""
+
+    targets: tuple[str, ...]
+    reads: frozenset[str]
+    line: int
+    node: cst.CSTNode | None
+    op: str | None = None
+    subscript_store: bool = False
+
+
+def _elementwise(a, literals) -> list[tuple[str, frozenset[str]]] | None:
+    """``a, b = x, y`` (or ``a, b = lst`` with ``lst = [x, y]`` above): one flow per element."""
+    node = a.node
+    if not isinstance(node, cst.Assign) or len(node.targets) != 1 or a.op:
+        return None
+    tgt = node.targets[0].target
+    value = a.value
+    if isinstance(value, cst.Name) and value.value in literals:
+        value = literals[value.value]
+    if not isinstance(tgt, (cst.Tuple, cst.List)) or not isinstance(value, (cst.Tuple, cst.List)):
+        return None
+    if len(tgt.elements) != len(value.elements) or any(isinstance(e, cst.StarredElement) for e in tgt.elements):
+        return None
+    out = []
+    for t, v in zip(tgt.elements, value.elements):
+        name = dotted_name(t.value)
+        if name is None:
+            return None
+        out.append((name, names_read(v.value)))
+    return out
+
+
+def _descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(n.children)
+
+
+class Flow:
+    """Dataflow facts of one function, computed lazily and cached per (facts, function)."""
+
+    def __init__(self, facts: Facts, fn: Function):
+        self.facts, self.fn = facts, fn
+        literals = {a.targets[0]: a.value for a in fn.assigns
+                    if len(a.targets) == 1 and isinstance(a.value, (cst.Tuple, cst.List)) and not a.subscript_store}
+        self.edges: list[Edge] = []
+        for a in fn.assigns:
+            if not a.targets:
+                continue
+            split = _elementwise(a, literals)
+            if split:
+                self.edges.extend(Edge((t,), r, a.line, a.node, a.op, False) for t, r in split)
+            else:
+                self.edges.append(Edge(a.targets, a.reads, a.line, a.node, a.op, a.subscript_store))
+        for c in fn.calls:
+            recv = dotted_name(c.node.func.value) if isinstance(c.node.func, cst.Attribute) else None
+            if c.name in MUTATORS and recv and "." not in recv:
+                self.edges.append(Edge((recv,), c.reads, c.line, c.node))
+            elif c.func in ("np.add.at", "numpy.add.at") and c.node.args:
+                base = dotted_name(c.node.args[0].value)
+                if base:
+                    self.edges.append(Edge((base.split("[")[0],), c.reads, c.line, c.node))
+        for loop in fn.loops.values():
+            if loop.targets:
+                self.edges.append(Edge(tuple(loop.targets), loop.iter_reads, loop.line, loop.node))
+        self.accumulated = {t for e in self.edges if e.op in ("+=", "-=") for t in e.targets}
+
+    def forward(self, seeds: Iterable[str], skip=None) -> set[str]:
+        """Names that may hold a value derived from ``seeds`` (``skip(edge)`` prunes edges)."""
+        out = set(seeds)
+        changed = True
+        while changed:
+            changed = False
+            for e in self.edges:
+                if e.reads & out and not set(e.targets) <= out and (skip is None or not skip(e)):
+                    out.update(e.targets)
+                    changed = True
+        return out
+
+    def assignment_of(self, node: cst.CSTNode) -> Edge | None:
+        """The assignment whose value contains ``node`` (innermost statement first)."""
+        best = None
+        for e in self.edges:
+            if e.node is None or isinstance(e.node, cst.Call) or not isinstance(e.node, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.NamedExpr)):
+                continue
+            value = getattr(e.node, "value", None)
+            if value is not None and any(d is node for d in _descendants(value)):
+                if best is None or e.line >= best.line:
+                    best = e
+        return best
+
+    def store_nodes(self) -> set[int]:
+        """ids of Subscript nodes that are assignment targets (writes, not reads)."""
+        out: set[int] = set()
+        for e in self.edges:
+            n = e.node
+            targets = []
+            if isinstance(n, cst.Assign):
+                targets = [t.target for t in n.targets]
+            elif isinstance(n, (cst.AugAssign, cst.AnnAssign)):
+                targets = [n.target]
+            for t in targets:
+                for d in _descendants(t):
+                    if isinstance(d, cst.Subscript):
+                        out.add(id(d))
+                        break
+        return out
+
+
+_MEMO: dict[tuple[int, str, str], tuple[Facts, object]] = {}
+
+
+def _memo(kind: str, facts: Facts, fn: Function, compute):
+    """Per-(facts, function) cache; holds the facts so that an id is never reused while cached."""
+    key = (id(facts), fn.qualname, kind)
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is facts:
+        return hit[1]
+    if len(_MEMO) > 20000:
+        _MEMO.clear()
+    value = compute()
+    _MEMO[key] = (facts, value)
+    return value
+
+
+def flow(facts: Facts, fn: Function) -> Flow:
+    return _memo("flow", facts, fn, lambda: Flow(facts, fn))
+
+
+# ---------------------------------------------------------------------------------------- targets
+NOT_A_TOKEN = {"start", "end", "idx", "index", "indices", "pos", "positions", "offset", "len", "length", "count",
+               "n", "num", "size", "layers", "lut", "mask", "bytes", "dim", "shape", "total", "ms", "time", "bpb"}
+
+
+def _is_target_name(name: str) -> bool:
+    """``scored_tgt_list``, ``tgt_np``, ``y_cpu`` hold target tokens; ``target_start`` does not."""
+    parts = name.rsplit(".", 1)[-1].lower().split("_")
+    return bool(set(parts) & TARGET_PART) and parts[-1] not in NOT_A_TOKEN and parts[0] not in NOT_A_TOKEN
+
+
+def _index_form(sl: cst.BaseSlice) -> tuple[str, int] | None:
+    """``p`` -> (p, 0); ``p - e`` -> (p, -1); ``p + e`` -> (p, +1); else None."""
+    if not isinstance(sl, cst.Index):
+        return None
+    v = sl.value
+    if isinstance(v, cst.Name):
+        return v.value, 0
+    if isinstance(v, cst.BinaryOperation) and isinstance(v.left, cst.Name):
+        if isinstance(v.operator, cst.Subtract):
+            return v.left.value, -1
+        if isinstance(v.operator, cst.Add):
+            return v.left.value, 1
+    return None
+
+
+def current_position_reads(facts: Facts, fn: Function) -> set[int]:
+    """Subscripts ``tokens[p]`` that read the token being predicted.
+
+    When the same validation stream is read at ``tokens[p - k]`` (the context) and ``tokens[p]``,
+    then ``tokens[p]`` is the token that follows the context: the realised target (PR #797's
+    ``ngram_hash_keys``). With ``tokens[p + 1]`` present, that one is the target instead.
+    """
+    val = facts.val_tainted(fn)
+    forms: dict[tuple[str, str], dict[int, list[cst.Subscript]]] = {}
+    for s in fn.subscripts:
+        if not s.base or len(s.node.slice) != 1 or s.base not in val:
+            continue
+        form = _index_form(s.node.slice[0].slice)
+        if form:
+            forms.setdefault((s.base, form[0]), {}).setdefault(form[1], []).append(s.node)
+    out: set[int] = set()
+    for by_off in forms.values():
+        if 1 in by_off and (0 in by_off or -1 in by_off):
+            out.update(id(n) for n in by_off[1])
+        elif -1 in by_off and 0 in by_off:
+            out.update(id(n) for n in by_off[0])
+    return out
+
+
+def _call_results(facts: Facts, fn: Function, pick) -> set[str]:
+    """Names assigned from calls of local functions whose returned element satisfies ``pick(g, element_index)``."""
+    out: set[str] = set()
+    fl = flow(facts, fn)
+    for c in fn.calls:
+        for g in facts.resolve_call(fn, c):
+            if g.node is None:
+                continue
+            e = fl.assignment_of(c.node)
+            if e is None or not _is_chain_of(getattr(e.node, "value", None), c.node):
+                continue
+            tgt = e.node.targets[0].target if isinstance(e.node, cst.Assign) else getattr(e.node, "target", None)
+            if isinstance(tgt, (cst.Tuple, cst.List)):
+                for i, el in enumerate(tgt.elements):
+                    name = dotted_name(el.value)
+                    if name and pick(g, i):
+                        out.add(name)
+            elif pick(g, None):
+                out.update(e.targets)
+    return out
+
+
+def _is_chain_of(value: cst.CSTNode | None, call: cst.Call) -> bool:
+    """``value`` is ``call`` or a method chain on it (``f(...).astype(np.int64)``)."""
+    while value is not None:
+        if value is call:
+            return True
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+            value = value.func.value
+        else:
+            return False
+    return False
+
+
+def _returned(fn: Function) -> list[cst.Return]:
+    if fn.node is None:
+        return []
+    out = []
+    for d in _descendants(fn.node.body):
+        if isinstance(d, cst.Return) and d.value is not None:
+            out.append(d)
+        if isinstance(d, (cst.FunctionDef, cst.Lambda)) and d is not fn.node:
+            continue
+    return out
+
+
+def _return_reads(fn: Function, index: int | None) -> frozenset[str]:
+    """Names read by the returned value (element ``index`` of a returned tuple, when given)."""
+    out: set[str] = set()
+    for r in _returned(fn):
+        v = r.value
+        if index is not None and isinstance(v, cst.Tuple):
+            if index < len(v.elements):
+                out |= names_read(v.elements[index].value)
+        else:
+            out |= names_read(v)
+    return frozenset(out)
+
+
+def _targets(facts: Facts, fn: Function, depth: int) -> frozenset[str]:
+    qualname = fn.qualname
+    fl = flow(facts, fn)
+    seeds = set(facts.target_names(fn))
+    seeds |= {p for p in fn.params if _is_target_name(p)}
+    seeds |= {t for e in fl.edges for t in e.targets if _is_target_name(t)}
+    cur = current_position_reads(facts, fn)
+    if cur:
+        for e in fl.edges:
+            value = getattr(e.node, "value", None)
+            if value is not None and any(id(d) in cur for d in _descendants(value)):
+                seeds.update(e.targets)
+    if depth < 2:  # parameters that receive the target from a caller
+        for g, c in facts.callers.get(qualname, []):
+            tg = _memo(f"targets{depth + 1}", facts, g, lambda: _targets(facts, g, depth + 1))
+            params = [p for p in fn.params if p not in ("self", "cls")]
+            for i, reads in enumerate(c.arg_reads):
+                if i < len(params) and reads & tg:
+                    seeds.add(params[i])
+            for kw, reads in c.kw_reads:
+                if kw in fn.params and reads & tg:
+                    seeds.add(kw)
+    return frozenset(fl.forward(seeds))
+
+
+def target_derived(facts: Facts, fn: Function) -> frozenset[str]:
+    """Names in ``fn`` that may hold the realised target or a value computed from it."""
+    return _memo("targets0", facts, fn, lambda: _targets(facts, fn, 0))
+
+
+def reads_target(facts: Facts, fn: Function, node: cst.CSTNode) -> bool:
+    if names_read(node) & target_derived(facts, fn):
+        return True
+    cur = current_position_reads(facts, fn)
+    return bool(cur) and any(id(d) in cur for d in _descendants(node))
+
+
+# ---------------------------------------------------------------------------------------- keys
+def _constant_like(name: str) -> bool:
+    last = name.rsplit(".", 1)[-1]
+    return last.isupper() or bool(CONST_PART.search(last)) or name.startswith(("self.", "args.", "h.", "config.", "cfg."))
+
+
+def _boolish(node: cst.CSTNode) -> bool:
+    while isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.BitAnd, cst.BitOr)):
+        node = node.left
+    if isinstance(node, (cst.Comparison, cst.BooleanOperation)):
+        return True
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.BitInvert, cst.Not)):
+        return True
+    name = dotted_name(node) or ""
+    return bool(re.search(r"(mask|valid|matched|found|hit|has_\w+|is_\w+|ok|keep|eligible)$", name.rsplit(".", 1)[-1]))
+
+
+def hash_mixes_target(facts: Facts, fn: Function, expr: cst.CSTNode) -> bool:
+    """``expr`` hashes the target together with a context value (``ctx ^ (y * P) & mask``)."""
+    targets = target_derived(facts, fn)
+    for d in _descendants(expr):
+        if not isinstance(d, cst.BinaryOperation) or not isinstance(d.operator, HASH_OPS):
+            continue
+        if isinstance(d.operator, (cst.BitAnd, cst.BitOr)) and (_boolish(d.left) or _boolish(d.right)):
+            continue  # ``(~matched) & (pos >= n)`` combines masks, not hash values
+        if reads_target(facts, fn, d):
+            others = {n for n in names_read(d) - targets if not _constant_like(n)}
+            others -= {n.split(".", 1)[0] for n in names_read(d) if "." in n}
+            if others:
+                return True
+    return False
+
+
+def _tkeys(facts: Facts, fn: Function) -> frozenset[str]:
+    fl = flow(facts, fn)
+    keys: set[str] = set()
+    targets = target_derived(facts, fn)
+    for e in fl.edges:
+        value = getattr(e.node, "value", None)
+        if value is None or isinstance(e.node, cst.Call):
+            continue
+        if hash_mixes_target(facts, fn, value):
+            keys.update(e.targets)
+        elif e.op in ("^=", "%=", "|=", "<<=") and not e.subscript_store and reads_target(facts, fn, value):
+            # ``h ^= y * P`` where ``h`` also absorbs context elsewhere (``h ^= tokens[p - k] * P``)
+            if any(o is not e and set(o.targets) & set(e.targets) and {n for n in o.reads - targets - set(o.targets)
+                   if not _constant_like(n) and "." not in n} for o in fl.edges):
+                keys.update(e.targets)
+    # keys returned by helpers (``ck, fk = ngram_hash_keys(...)``): element-wise when a tuple is returned
+    keys |= _call_results(facts, fn, lambda g, i: bool(_return_reads(g, i) & target_keys(facts, g)) if g is not fn else False)
+
+    def is_lookup(e: Edge) -> bool:  # ``c = T[key]`` holds a count, not a key
+        value = getattr(e.node, "value", None)
+        return value is None or _only_inside_index(value, keys)
+
+    return frozenset(fl.forward(keys, skip=is_lookup))
+
+
+def _only_inside_index(value: cst.CSTNode, names: set[str]) -> bool:
+    """Every read of ``names`` in ``value`` sits inside a subscript index (a lookup, not a key)."""
+    inside: set[int] = set()
+    for d in _descendants(value):
+        if isinstance(d, cst.Subscript):
+            for el in d.slice:
+                inside.update(id(x) for x in _descendants(el))
+    for d in _descendants(value):
+        if isinstance(d, (cst.Name, cst.Attribute)) and id(d) not in inside:
+            dn = dotted_name(d)
+            if dn in names:
+                return False
+    return True
+
+
+_TKEY_GUARD: set[tuple[int, str]] = set()
+
+
+def target_keys(facts: Facts, fn: Function) -> frozenset[str]:
+    """Names holding table keys that hash the realised target with its context."""
+    k = (id(facts), fn.qualname)
+    if k in _TKEY_GUARD:  # recursion through helpers
+        return frozenset()
+    _TKEY_GUARD.add(k)
+    try:
+        return _memo("tkeys", facts, fn, lambda: _tkeys(facts, fn))
+    finally:
+        _TKEY_GUARD.discard(k)
+
+
+@dataclass(frozen=True)
+class KeyedRead:
+    node: cst.CSTNode  # the Subscript (or gather call) that reads the table
+    line: int
+    base: str
+    key: str  # source text of the key
+
+
+def target_keyed_reads(facts: Facts, fn: Function) -> list[KeyedRead]:
+    """Table reads (not writes) whose key hashes the realised target with its context."""
+    keys = target_keys(facts, fn)
+    fl = flow(facts, fn)
+    stores = fl.store_nodes()
+    out = []
+    for s in fn.subscripts:
+        if id(s.node) in stores:
+            continue
+        idx = s.node.slice
+        key_nodes = [el.slice.value for el in idx if isinstance(el.slice, cst.Index)]
+        hit = any(names_read(k) & keys and not _only_inside_index(k, set(keys)) for k in key_nodes) or any(
+            hash_mixes_target(facts, fn, k) for k in key_nodes)
+        if not hit:
+            continue
+        base = facts.code(s.node.value)
+        e = fl.assignment_of(s.node)
+        if e is not None and e.subscript_store and any(base.startswith(t) or t.startswith(base) for t in e.targets):
+            continue  # ``T[k] = T[k] + 1``: a count update, not a scoring read
+        out.append(KeyedRead(s.node, s.line, base, " ".join(facts.code(k) for k in key_nodes)))
+    return out
+
+
+# ---------------------------------------------------------------------------------------- loss sinks
+def _has_call(node: cst.CSTNode | None, names: set[str]) -> bool:
+    if node is None:
+        return False
+    for d in _descendants(node):
+        if isinstance(d, cst.Call):
+            func = dotted_name(d.func)
+            last = (func or (d.func.attr.value if isinstance(d.func, cst.Attribute) else "")).rsplit(".", 1)[-1]
+            if last in names:
+                return True
+    return False
+
+
+def loss_sinks(facts: Facts, fn: Function) -> list[Edge]:
+    """Accumulations of a log-loss: ``loss_sum += nll.sum()``, ``cl += (-np.log(p)).sum()``, ``mix_nll -= lp``."""
+    out = []
+    for e in flow(facts, fn).edges:
+        if e.op not in ("+=", "-=") or not isinstance(e.node, cst.AugAssign):
+            continue
+        name = e.targets[0].rsplit(".", 1)[-1] if e.targets else ""
+        if ACC_NAME.search(name) and (LOSSY_NAME.search(name) or _has_call(e.node.value, LOG_CALLS)
+                                      or any(LOSSY_NAME.search(r.rsplit(".", 1)[-1]) for r in e.reads)):
+            out.append(e)
+        elif _has_call(e.node.value, LOG_CALLS):
+            out.append(e)
+    return out
+
+
+def reaches_loss(facts: Facts, fn: Function, names: Iterable[str], depth: int = 0, skip=None) -> Edge | None:
+    """The loss accumulation that a value held in ``names`` flows into (here or in a caller), or None."""
+    fl = flow(facts, fn)
+    derived = fl.forward(names, skip=skip)
+    for e in loss_sinks(facts, fn):
+        if e.reads & derived:
+            return e
+    if depth >= 3 or not any(_return_reads(fn, None) & derived for _ in (0,)):
+        return None
+    for g, c in facts.callers.get(fn.qualname, []):
+        if g is fn:
+            continue
+        gl = flow(facts, g)
+        e = gl.assignment_of(c.node)
+        if e is None:
+            continue
+        if e in loss_sinks(facts, g):
+            return e
+        picked = set(e.targets)
+        tgt = e.node.targets[0].target if isinstance(e.node, cst.Assign) else None
+        if isinstance(tgt, (cst.Tuple, cst.List)) and getattr(e.node, "value", None) is c.node:
+            picked = {dotted_name(el.value) for i, el in enumerate(tgt.elements)
+                      if _return_reads(fn, i) & derived} - {None}
+        hit = reaches_loss(facts, g, picked, depth + 1)
+        if hit is not None:
+            return hit
+    return None
+
+
+def statement_targets(facts: Facts, fn: Function, node: cst.CSTNode) -> set[str]:
+    e = flow(facts, fn).assignment_of(node)
+    return set(e.targets) if e is not None else set()
+
+
+# ---------------------------------------------------------------------------------------- per-token losses
+def _lossy(facts: Facts, fn: Function) -> frozenset[str]:
+    fl = flow(facts, fn)
+    seeds = {p for p in fn.params if LOSSY_NAME.search(p)}
+    for e in fl.edges:
+        value = getattr(e.node, "value", None)
+        if e.op is None and (any(LOSSY_NAME.search(t.rsplit(".", 1)[-1]) for t in e.targets) or _has_call(value, LOG_CALLS)):
+            seeds.update(e.targets)
+    seeds -= fl.accumulated
+    # stop at accumulators: a running sum of past losses is not the current token's loss
+    return frozenset(fl.forward(seeds, skip=lambda e: e.op is not None) - fl.accumulated)
+
+
+def per_token_losses(facts: Facts, fn: Function) -> frozenset[str]:
+    """Names holding per-token log-losses or log-probabilities (not running sums)."""
+    return _memo("lossy", facts, fn, lambda: _lossy(facts, fn))
+
+
+def realised_losses(facts: Facts, fn: Function) -> frozenset[str]:
+    """Per-token losses of the realised target: per-token and target-derived."""
+    return per_token_losses(facts, fn) & target_derived(facts, fn)
+
+
+def eval_functions(facts: Facts) -> list[Function]:
+    """Functions on the evaluation path that read validation data or targets."""
+    return [f for f in facts.iter_functions() if f.node is not None and facts.on_eval_path(f)]
+
+
+def is_logaddexp(facts: Facts, fn: Function, call: cst.Call) -> bool:
+    """``max(a, b) + log1p(exp(-abs(a - b)))``: the max is a stabiliser, not a selection."""
+    e = flow(facts, fn).assignment_of(call)
+    text = facts.code(e.node) if e is not None else facts.code(call)
+    return "exp(" in text and ("log1p(" in text or "log(" in text)

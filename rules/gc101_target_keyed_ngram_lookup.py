@@ -1,0 +1,166 @@
+"""GC101 — an n-gram table read at scoring time whose key hashes in the realised target."""
+
+from golfcheck.findings import Severity
+from golfcheck.rule import Example, Rule, Ruling
+from . import _ngram
+
+
+class TargetKeyedNgramLookup(Rule):
+    id = "GC101"
+    name = "target-keyed-ngram-lookup"
+    severity = Severity.ERROR
+    summary = "A table lookup keyed on the realised target feeds the scored loss (the 'n-gram family bug')."
+    rationale = (
+        "At position t the predictive distribution may depend only on the artifact and x_1..x_{t-1} "
+        "(Issue #1017, C1). A count table read with a key that hashes the context together with the "
+        "target x_t returns a probability for the gold token only: it reads x_t, and the other V-1 "
+        "tokens never get mass (C2), so in the collision limit P(correct) -> 1. valerio-oai disallowed "
+        "it on PR #779 and PR #982."
+    )
+    looks_for = (
+        "On the evaluation path: a key built with ^, %, & or | from a context value and a target-derived "
+        "value (y, tgt, val_np[j] at the predicted position, also through helpers that return keys), "
+        "read from a table (a load, not a write), whose value flows into the scored -log / loss_sum."
+    )
+    traps = (
+        "BigramHash/TrigramHash input embeddings hash input ids (context), not the target.",
+        "np.add.at(table, key, 1) and table[key] += 1 after scoring are writes: only the scoring read matters.",
+        "table[ctx_key, :] then gather(target): the target is a column index of a full row (GC904).",
+        "A target-in-key lookup for every candidate c in arange(V), normalised over V, reads no realised target.",
+    )
+    rulings = (
+        Ruling("valerio-oai on PR #779 (2026-03-27)", "https://github.com/openai/parameter-golf/pull/779",
+               "hashed n-gram cache with the target in the key is disallowed"),
+        Ruling("valerio-oai on PR #982 (2026-03-27)", "https://github.com/openai/parameter-golf/pull/982",
+               "hashed n-gram caches look ahead to the target token to mix probabilities"),
+        Ruling("Issue #1017, condition C1", "https://github.com/openai/parameter-golf/issues/1017",
+               "p_t may depend only on the artifact and the strict prefix"),
+    )
+
+    def check(self, ctx):
+        for facts in ctx.facts:
+            for fn in _ngram.eval_functions(facts):
+                for read in _ngram.target_keyed_reads(facts, fn):
+                    held = _ngram.statement_targets(facts, fn, read.node)
+                    sink = _ngram.reaches_loss(facts, fn, held, skip=lambda e, b=read.base: e.subscript_store and any(t in b for t in e.targets))
+                    if sink is None:
+                        continue
+                    yield ctx.finding(
+                        self, facts, read.node,
+                        f"`{read.base}[{read.key}]` reads a table with a key that hashes in the realised target; "
+                        f"its value reaches the scored loss at line {sink.line} (C1 lookahead; the gold token "
+                        f"alone gets mass, so the distribution is not normalised either, C2)",
+                        evidence=facts.code(read.node)[:200],
+                    )
+
+    VALID = (
+        Example(
+            """
+            import torch
+            def bigram_hash(ids, buckets):
+                # input ids at t-1 and t: context for predicting t+1
+                return torch.bitwise_xor(36313 * ids[:, 1:], 27191 * ids[:, :-1]) % buckets
+            def eval_val(model, val_tokens, emb):
+                loss_sum = 0.0
+                x, y = val_tokens[:-1][None], val_tokens[1:][None]
+                h = emb[bigram_hash(x, 4096)]
+                logits = model(x, h)
+                loss_sum += torch.nn.functional.cross_entropy(logits[0], y[0], reduction="sum")
+                return loss_sum
+            """,
+            trap="BigramHash input embedding hashes input ids, not the target",
+        ),
+        Example(
+            """
+            import numpy as np
+            def eval_ngram(val_np, model_p, ctx_tab, full_tab, mask, P):
+                loss_sum = 0.0
+                for j in range(1, len(val_np)):
+                    ctx = (val_np[j - 1] * P) & mask
+                    p = ctx_tab[ctx] / max(ctx_tab.sum(), 1)
+                    loss_sum += -np.log(model_p[j])
+                    full = (ctx ^ (val_np[j] * P)) & mask
+                    np.add.at(full_tab, full, 1)
+                    full_tab[full] += 1
+                return loss_sum
+            """,
+            trap="target-keyed writes after scoring are updates, not scoring reads",
+        ),
+        Example(
+            """
+            import torch
+            def eval_ngram(logits, x, y, table, mask, P):
+                loss_sum = 0.0
+                ctx_key = (x * P) & mask
+                row = table[ctx_key]  # [B, V]
+                q = row / row.sum(-1, keepdim=True)
+                p = 0.8 * torch.softmax(logits, -1) + 0.2 * q
+                loss_sum += -torch.log(p.gather(-1, y[:, None])).sum()
+                return loss_sum
+            """,
+            trap="context-only key; the target is a column index of a full row",
+        ),
+        Example(
+            """
+            import torch
+            def eval_ngram(ctx_h, y, pair, V, M, B):
+                loss_sum = 0.0
+                cand = torch.arange(V)
+                pair_h = (ctx_h[:, None] * M + cand[None, :]) % B
+                counts = pair[pair_h].float()
+                q = counts / counts.sum(1, keepdim=True)
+                loss_sum += -torch.log(q.gather(1, y[:, None])).sum()
+                return loss_sum
+            """,
+            trap="target-in-key lookup over every candidate in arange(V), normalised over V",
+        ),
+    )
+    INVALID = (
+        Example(
+            """
+            import numpy as np
+            import torch
+            def mix_and_score(logits, x_np, y_np, ctx_counts, full_counts, mask, P):
+                neural_p = torch.softmax(logits, -1).gather(-1, torch.from_numpy(y_np)[..., None])[..., 0].numpy()
+                ctx_hash = x_np * P[0]
+                ctx_key = ctx_hash & mask
+                full_key = (ctx_hash ^ (y_np * P[1])) & mask
+                ctx_c = ctx_counts[ctx_key]
+                full_c = full_counts[full_key]
+                p = np.minimum(full_c, ctx_c) / np.maximum(ctx_c, 1.0)
+                mixed = 0.7 * neural_p + 0.3 * p
+                return -np.log(mixed)
+            def eval_val(model, val_tokens, tables):
+                loss_sum = 0.0
+                x, y = val_tokens[:-1], val_tokens[1:]
+                nll = mix_and_score(model(x), x.numpy(), y.numpy(), *tables)
+                loss_sum += nll.sum()
+                return loss_sum
+            """,
+            trap="PR #779 shape: full_key = ctx_hash ^ (y * prime), read, mixed, returned to loss_sum",
+            lines=(9,),
+        ),
+        Example(
+            """
+            import numpy as np
+            def hash_keys(tokens_np, pos, order, mask, primes):
+                h = np.zeros(pos.size, dtype=np.uint64)
+                for k in range(order - 1):
+                    h ^= tokens_np[pos - (order - 1 - k)] * primes[k]
+                ctx_idx = h & mask
+                full_idx = (h ^ (tokens_np[pos] * primes[order])) & mask
+                return ctx_idx, full_idx
+            def eval_val_sliding(val_np, nll_np, ctx_tab, full_tab, mask, primes):
+                loss_sum = 0.0
+                gj = np.arange(1, len(val_np))
+                ck, fk = hash_keys(val_np, gj, 3, mask, primes)
+                cc = ctx_tab[ck].astype(np.float64)
+                fc = full_tab[fk].astype(np.float64)
+                p = 0.8 * np.exp(-nll_np) + 0.2 * np.minimum(fc, cc) / np.maximum(cc, 1)
+                loss_sum += float(-np.log(p).sum())
+                return loss_sum
+            """,
+            trap="PR #797 shape: the helper keys tokens[pos] (the token after the context tokens[pos-k])",
+            lines=(14,),
+        ),
+    )
