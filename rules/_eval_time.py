@@ -1,0 +1,490 @@
+"""Shared shape finders for the eval-time rules: SLOT (GC105/GC106), realised-token n-gram gates
+(GC108), byte-level PPM mixers (GC109), previous-token mixing (GC110) and the legal patterns
+GC906-GC908.
+
+Each finder is a small pure function of one :class:`~golfcheck.facts.Facts` (and, where the shape
+is decided by settings, the run configuration). Rules turn the shapes into findings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+import libcst as cst
+
+from golfcheck.facts import Assignment, CallSite, Facts, Function, names_read
+from golfcheck.source import dotted_name
+
+OPTIMIZERS = {"Adam", "AdamW", "SGD", "LBFGS", "RMSprop", "Adagrad", "Adamax", "NAdam", "RAdam"}
+CE_NAMES = {"cross_entropy", "nll_loss", "log_softmax"}
+
+
+# ------------------------------------------------------------------------------ small helpers
+def code(facts: Facts, node: cst.CSTNode | None) -> str:
+    """Source text of ``node`` with whitespace removed (for comparing slice bounds)."""
+    return re.sub(r"\s+", "", facts.code(node)) if node is not None else ""
+
+
+def region(facts: Facts, f: Function) -> list[Function]:
+    """``f`` and the functions nested in it (closures such as an LBFGS ``_closure``)."""
+    return [f] + [g for g in facts.functions.values() if g.qualname.startswith(f.qualname + ".")]
+
+
+def slice_bounds(sub: cst.Subscript) -> tuple[cst.BaseExpression | None, cst.BaseExpression | None] | None:
+    """(lower, upper) of the last sliced element of ``a[i, lo:hi]``; None if nothing is sliced."""
+    for el in reversed(sub.slice):
+        if isinstance(el.slice, cst.Slice):
+            return el.slice.lower, el.slice.upper
+    return None
+
+
+def subscripts_in(node: cst.CSTNode | None) -> list[cst.Subscript]:
+    out: list[cst.Subscript] = []
+    if node is None:
+        return out
+
+    class V(cst.CSTVisitor):
+        def visit_Subscript(self, n: cst.Subscript) -> None:
+            out.append(n)
+
+    node.visit(V())
+    return out
+
+
+def _store_subscript(a: Assignment) -> cst.Subscript | None:
+    node = a.node
+    if isinstance(node, cst.Assign):
+        for t in node.targets:
+            if isinstance(t.target, cst.Subscript):
+                return t.target
+    if isinstance(node, (cst.AugAssign, cst.AnnAssign)) and isinstance(node.target, cst.Subscript):
+        return node.target
+    return None
+
+
+def _is_true(facts: Facts, node: cst.BaseExpression) -> bool:
+    """``True``, or a module constant bound to ``True`` (minified code: ``_B=True``)."""
+    if isinstance(node, cst.Name) and node.value in facts.consts:
+        node = facts.consts[node.value]
+    return isinstance(node, cst.Name) and node.value == "True"
+
+
+def scoring_sums(f: Function) -> list[Assignment]:
+    """``loss_sum += ...`` and looser spellings (``sl_loss += nll[i, s:wl].sum()``)."""
+    return [a for a in f.assigns if a.op == "+=" and (a in f.accumulators or any(re.search(r"loss|nll", t.rsplit(".", 1)[-1], re.I) for t in a.targets))]
+
+
+def _is_constant(node: cst.BaseExpression | None) -> bool:
+    """``1``, ``1.0``, ``True``: what a position mask is filled with."""
+    return isinstance(node, (cst.Integer, cst.Float)) or (isinstance(node, cst.Name) and node.value in ("True", "False"))
+
+
+def _receiver(call: CallSite) -> str | None:
+    if call.func and "." in call.func:
+        return call.func.rsplit(".", 1)[0]
+    return None
+
+
+def _last_assign(fs: list[Function], name: str, before: int) -> Assignment | None:
+    best = None
+    for g in fs:
+        for a in g.assigns:
+            if name in a.targets and a.line <= before and not a.subscript_store and (best is None or a.line > best.line):
+                best = a
+    return best
+
+
+def _closure_reads(fs: list[Function], start: Assignment, depth: int = 3) -> tuple[set[str], list[Assignment]]:
+    """Names read by ``start``'s value and, ``depth`` assignments back, by the values it reads."""
+    seen: set[str] = set()
+    chain = [start]
+    todo = set(start.reads)
+    for _ in range(depth):
+        nxt: set[str] = set()
+        for n in todo - seen:
+            seen.add(n)
+            a = _last_assign(fs, n, start.line)
+            if a is not None and a not in chain:
+                chain.append(a)
+                nxt |= a.reads
+        todo = nxt
+    return seen | todo, chain
+
+
+# ------------------------------------------------------------------------------ SLOT (GC105/GC106)
+@dataclass(frozen=True)
+class SlotSite:
+    """One eval-time optimisation of a fresh ``requires_grad`` tensor, classified by the positions
+    its loss covers relative to the slice scored afterwards.
+
+    ``kind``: ``scored`` (mask covers the scored slice), ``whole`` (unmasked whole-window loss),
+    ``context`` (mask ends where the scored slice starts), ``unknown``.
+    """
+
+    function: Function
+    params: tuple[str, ...]
+    kind: str
+    at: int  # line to report
+    mask: str  # the mask store / loss expression, as written
+    scored: str  # the scored slice, as written
+    detail: str = ""
+
+
+def _grad_tensors(facts: Facts, f: Function) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for a in f.assigns:
+        v = a.value
+        if isinstance(v, cst.Call) and any(arg.keyword is not None and arg.keyword.value == "requires_grad" and _is_true(facts, arg.value) for arg in v.args):
+            for t in a.targets:
+                out.setdefault(t, a.line)
+    for c in f.calls:
+        if c.name == "requires_grad_" and _receiver(c):
+            out.setdefault(_receiver(c), c.line)
+    return out
+
+
+def _scored_slice(facts: Facts, f: Function, after: int) -> tuple[str, str, int] | None:
+    """(lower, upper, line) of the slice that the scoring accumulator (``loss_sum += nll[i, s:wlen]``) takes."""
+    fs = [f]
+    for acc in scoring_sums(f):
+        if acc.line < after:
+            continue
+        nodes = [acc.value]
+        for n in acc.reads:
+            a = _last_assign(fs, n, acc.line)
+            if a is not None and a.line >= after:
+                nodes.append(a.value)
+        for node in nodes:
+            for sub in subscripts_in(node):
+                b = slice_bounds(sub)
+                if b and b[1] is not None:
+                    return code(facts, b[0]), code(facts, b[1]), acc.line
+    return None
+
+
+def _mask_slices(facts: Facts, fs: list[Function], names: set[str]) -> list[tuple[str, str, Assignment]]:
+    """Slice stores ``mask[i, lo:hi] = ...`` into any of ``names``."""
+    out = []
+    for g in fs:
+        for a in g.assigns:
+            if a.subscript_store and set(a.targets) & names and _is_constant(a.value):
+                sub = _store_subscript(a)
+                b = slice_bounds(sub) if sub is not None else None
+                if b is not None:
+                    out.append((code(facts, b[0]), code(facts, b[1]), a))
+    return out
+
+
+def _classify(lo: str, hi: str, scored: tuple[str, str, int] | None) -> tuple[str, str]:
+    if scored is None:
+        return ("unknown", "no scored slice found to compare with")
+    s_lo, s_hi, _ = scored
+    if hi and hi == s_lo:
+        return ("context", f"mask ends at `{hi}`, where the scored slice `[{s_lo}:{s_hi}]` starts")
+    if not hi or hi == s_hi or (lo and lo == s_lo):
+        return ("scored", f"mask `[{lo}:{hi}]` covers the scored slice `[{s_lo}:{s_hi}]`")
+    if s_lo and re.fullmatch(re.escape(s_lo) + r"\+\d+|\d+\+" + re.escape(s_lo), hi):
+        return ("scored", f"mask ends at `{hi}`, past the scored slice start `{s_lo}` (off by one: position `{s_lo}` is scored)")
+    return ("unknown", f"mask `[{lo}:{hi}]` vs scored slice `[{s_lo}:{s_hi}]`")
+
+
+def _stride_before(fs: list[Function], hi: cst.BaseExpression | None, scored, line: int) -> bool:
+    """The slice end and the scored start are both ``... - stride`` (``ctx_end = seq_len - stride``)."""
+    def expand(names: frozenset[str]) -> set[str]:
+        out = set(names)
+        for n in names:
+            a = _last_assign(fs, n, line)
+            if a is not None:
+                out |= a.reads
+        return out
+
+    s_lo = _last_assign(fs, scored[0], scored[2]) if scored and scored[0] else None
+    hi_reads = expand(names_read(hi))
+    lo_reads = expand(s_lo.reads) if s_lo is not None else set()
+    stride = re.compile(r"stride", re.I)
+    return any(stride.search(n) for n in hi_reads) and any(stride.search(n) for n in lo_reads) and scored[1] not in hi_reads
+
+
+def slot_sites(facts: Facts) -> list[SlotSite]:
+    """Eval-time optimisation of a fresh tensor (delta / logit bias) before the window is scored."""
+    out: list[SlotSite] = []
+    for f in facts.functions.values():
+        if f.node is None or not scoring_sums(f):
+            continue
+        params = _grad_tensors(facts, f)
+        if not params:
+            continue
+        fs = region(facts, f)
+        opts = [(a, a.value) for a in f.assigns if isinstance(a.value, cst.Call)
+                and ((facts.qualify(dotted_name(a.value.func)) or "").rsplit(".", 1)[-1] in OPTIMIZERS)
+                and a.value.args and names_read(a.value.args[0].value) & set(params)]
+        if not opts:
+            continue
+        opt_line = min(a.line for a, _ in opts)
+        backwards = [(g, c) for g in fs for c in g.calls if c.name == "backward" and c.line > opt_line]
+        if not backwards:
+            continue
+        g, bw = backwards[0]
+        scored = _scored_slice(facts, f, bw.line)
+        if scored is None:
+            continue
+        loss_name = _receiver(bw)
+        loss = _last_assign([g], loss_name, bw.line) if loss_name else None
+        reads, chain = _closure_reads(fs, loss) if loss is not None else (set(bw.reads), [])
+        grad_names = tuple(sorted(params))
+        masks = _mask_slices(facts, [f] + fs[1:], reads)
+        if masks:
+            lo, hi, store = masks[0]
+            kind, detail = _classify(lo, hi, scored)
+            out.append(SlotSite(f, grad_names, kind, store.line, facts.code(store.node).strip(), f"[{scored[0]}:{scored[1]}]", detail))
+            continue
+        inline = [b for a in chain if a.line >= opt_line for sub in subscripts_in(a.value) if (b := slice_bounds(sub)) is not None]
+        at = loss.line if loss is not None else bw.line
+        text = facts.code(loss.node).strip() if loss is not None and loss.node is not None else facts.code(bw.node)
+        if inline:
+            lo, hi = code(facts, inline[0][0]), code(facts, inline[0][1])
+            kind, detail = _classify(lo, hi, scored)
+            if kind == "unknown" and _stride_before(fs, inline[0][1], scored, at):
+                kind, detail = "context", (f"the loss slice ends at `{hi}`, a stride before the window end, where the "
+                                           f"scored slice `[{scored[0]}:{scored[1]}]` starts; check the shorter last window")
+        elif any(re.search(r"mask|weight", n, re.I) for n in reads):
+            kind, detail = "unknown", "the loss is weighted by a mask golfcheck could not place"
+        else:
+            kind, detail = "whole", "the loss covers the whole window with no mask"
+        out.append(SlotSite(f, grad_names, kind, at, text, f"[{scored[0]}:{scored[1]}]", detail))
+    return out
+
+
+# ------------------------------------------------------------------------------ previous-token mixing (GC110/GC906)
+IDS_NAME = re.compile(r"(^|_)(input_)?(ids|idx|tokens?|toks?)$", re.I)
+BOS_NAME = re.compile(r"bos|doc_start|not_first", re.I)
+DOC_ISOLATION = re.compile(r"cu_seqlens|varlen|doc_starts?$|doc_bounds|document_ids|doc_ids", re.I)
+
+
+@dataclass(frozen=True)
+class Smear:
+    """A previous-token mix ``cat([x[:, :1], x[:, 1:] + g * x[:, :-1]], 1)`` in ``function``."""
+
+    function: Function
+    node: cst.Call
+    line: int
+    masked: bool  # the function compares input ids with BOS (or reads a BOS mask)
+
+
+def _slice_is(sub: cst.Subscript, lower: str | None, upper: str | None, facts: Facts) -> bool:
+    b = slice_bounds(sub)
+    if b is None or len(sub.slice) < 2:
+        return False
+    return (code(facts, b[0]) or None) == lower and (code(facts, b[1]) or None) == upper
+
+
+def _prev_shift(facts: Facts, call: cst.Call) -> bool:
+    """``cat([x[:, :1] | zeros, ... x[:, :-1] ...], dim=1)`` on a hidden tensor (not token ids: that is BigramHash)."""
+    if not call.args or not isinstance(call.args[0].value, (cst.List, cst.Tuple)):
+        return False
+    elements = [e.value for e in call.args[0].value.elements]
+    if len(elements) < 2:
+        return False
+    first = elements[0]
+    head_ok = any(_slice_is(s, None, "1", facts) for s in subscripts_in(first)) or "zeros" in facts.code(first)
+    shifted = [s for e in elements[1:] for s in subscripts_in(e) if _slice_is(s, None, "-1", facts)]
+    if not head_ok or not shifted:
+        return False
+    text = facts.code(call)
+    if "^" in text or "%" in text:  # hashed id pairs: BigramHash
+        return False
+    return not any(IDS_NAME.search(dotted_name(s.value) or "") for s in shifted)
+
+
+def _compares_ids(f: Function) -> bool:
+    found = False
+
+    class V(cst.CSTVisitor):
+        def visit_Comparison(self, n: cst.Comparison) -> None:
+            nonlocal found
+            for part in (n.left, *(c.comparator for c in n.comparisons)):
+                for s in subscripts_in(part) + ([part] if isinstance(part, cst.Name) else []):
+                    base = dotted_name(s.value) if isinstance(s, cst.Subscript) else s.value
+                    if base and (IDS_NAME.search(base) or BOS_NAME.search(base)):
+                        found = True
+
+    if f.node is not None:
+        f.node.visit(V())
+    return found
+
+
+def smear_sites(facts: Facts) -> list[Smear]:
+    """Previous-token mixing sites, with whether each masks the BOS position."""
+    out = []
+    for f in facts.functions.values():
+        cats = [c for c in f.calls if c.name in ("cat", "concat", "concatenate") and _prev_shift(facts, c.node)]
+        if not cats:
+            continue
+        reads = {n for c in f.calls for n in c.reads} | {n for a in f.assigns for n in a.reads}
+        masked = any(BOS_NAME.search(n) for n in reads) or _compares_ids(f)
+        for c in cats:
+            out.append(Smear(f, c.node, c.line, masked))
+    return out
+
+
+def isolates_documents(facts: Facts) -> str | None:
+    """A name showing that attention or eval keeps documents apart (``cu_seqlens``, varlen attention)."""
+    for f in facts.functions.values():
+        for n in (*f.params, *(n for c in f.calls for n in c.reads), *(c.func or "" for c in f.calls)):
+            if DOC_ISOLATION.search(n.rsplit(".", 1)[-1]) or "varlen" in n:
+                return n
+    return None
+
+
+# ------------------------------------------------------------------------------ realised-token n-gram experts (GC108)
+EXPERT = re.compile(r"^(?:ngram_)?(within|word|agree)_?(?:add_)?(beta|boost|bonus|tau|threshold)$", re.I)
+
+
+@dataclass(frozen=True)
+class ExpertSetting:
+    expert: str  # within | word | agree
+    role: str  # strength | gate
+    setting: object  # golfcheck.runconfig.Setting
+
+
+def expert_settings(config) -> list[ExpertSetting]:
+    """Settings of the within-word, word-start and agreement experts (PR #1420/#1967 kernels)."""
+    out, seen = [], set()
+    for s in config.settings.values():
+        if id(s) in seen:
+            continue
+        seen.add(id(s))
+        m = EXPERT.match(s.key)
+        if m:
+            role = "gate" if m.group(2).lower() in ("tau", "threshold") else "strength"
+            out.append(ExpertSetting(m.group(1).lower(), role, s))
+    return out
+
+
+def _number(value) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def enabled_experts(config) -> tuple[list[str], list[ExpertSetting]]:
+    """Experts that read the realised token and are switched on in the effective run configuration.
+
+    An expert is on when its strength (beta/boost) is non-zero and its probability gate (tau/threshold),
+    if any, can be met (<= 1). The agreement bonus only matters when another realised-token expert is on.
+    """
+    found = expert_settings(config)
+    on: list[str] = []
+    for expert in ("within", "word"):
+        strength = [e for e in found if e.expert == expert and e.role == "strength"]
+        gates = [e for e in found if e.expert == expert and e.role == "gate"]
+        if not strength:
+            continue
+        if all((_number(e.setting.value) or 0.0) == 0.0 for e in strength):
+            continue
+        if gates and all((_number(g.setting.value) or 0.0) > 1.0 for g in gates):
+            continue
+        on.append(expert)
+    if on and any((_number(e.setting.value) or 0.0) != 0.0 for e in found if e.expert == "agree"):
+        on.append("agree")
+    return on, found
+
+
+def setting_reads(facts: Facts, key: str) -> list[int]:
+    """Lines outside a settings class that read ``<anything>.key`` (``h.within_boost``)."""
+    lines = []
+    for f in facts.functions.values():
+        if f.class_name == "Hyperparameters":
+            continue
+        for c in f.calls:
+            if any(n.rsplit(".", 1)[-1] == key and "." in n for n in c.reads):
+                lines.append(c.line)
+    return sorted(lines)
+
+
+@dataclass(frozen=True)
+class GateSite:
+    """``hint[i] = ...`` written under a test on ``lut[tok]`` where ``tok`` is the token at ``i``."""
+
+    function: Function
+    line: int
+    index: str
+    token: str
+    gate: str
+
+
+def _index_name(sub: cst.Subscript) -> str | None:
+    """``i`` for ``a[i]`` / ``int(a[i])``-style single-name indexes."""
+    if len(sub.slice) == 1 and isinstance(sub.slice[0].slice, cst.Index) and isinstance(sub.slice[0].slice.value, cst.Name):
+        return sub.slice[0].slice.value.value
+    return None
+
+
+def _lut_reads(node: cst.CSTNode | None, tokens: set[str]) -> list[str]:
+    """``lut[tok]`` subscripts in ``node`` indexed by a realised-token name."""
+    return [dotted_name(s.value) or "?" for s in subscripts_in(node) if _index_name(s) in tokens]
+
+
+def realised_gate_sites(facts: Facts) -> list[GateSite]:
+    """Position-indexed hint stores guarded by a property of the realised token at that position."""
+    out = []
+    for f in facts.functions.values():
+        for loop in f.loops.values():
+            if loop.kind != "for" or not isinstance(loop.node, cst.For):
+                continue
+            target, it = loop.node.target, loop.node.iter
+            index, tokens = None, set()
+            if isinstance(it, cst.Call) and dotted_name(it.func) == "enumerate" and isinstance(target, cst.Tuple) and len(target.elements) == 2:
+                a, b = (e.value for e in target.elements)
+                if isinstance(a, cst.Name) and isinstance(b, cst.Name):
+                    index, tokens = a.value, {b.value}
+            elif isinstance(it, cst.Call) and dotted_name(it.func) == "range" and isinstance(target, cst.Name):
+                index = target.value
+            if index is None:
+                continue
+            inside = [a for a in f.assigns if loop.id in a.ctx.loops]
+            gates: dict[str, str] = {}
+            for _ in range(3):
+                for a in inside:
+                    if a.subscript_store:
+                        continue
+                    subs = subscripts_in(a.value)
+                    if any(_index_name(s) == index and dotted_name(s.value) for s in subs) and not gates.keys() & set(a.targets):
+                        if not _lut_reads(a.value, tokens) and len(a.targets) == 1 and not any(s for s in subs if _index_name(s) != index):
+                            tokens.update(a.targets)  # tok = tokens[i]
+                            continue
+                    if a.reads & tokens and not subs and len(a.targets) == 1 and isinstance(a.value, cst.Call):
+                        tokens.update(a.targets)  # tok = int(tok_u16)
+                        continue
+                    luts = _lut_reads(a.value, tokens)
+                    if luts or a.reads & gates.keys():
+                        for t in a.targets:
+                            gates.setdefault(t, f"{luts[0]}[...]" if luts else gates[next(iter(a.reads & gates.keys()))])
+            if not tokens:
+                continue
+
+            def gate_of(test: cst.BaseExpression) -> str | None:
+                luts = _lut_reads(test, tokens)
+                if luts:
+                    return f"{luts[0]}[...]"
+                hit = names_read(test) & gates.keys()
+                return next(iter(sorted(hit)), None)
+
+            skips = [(line, g) for node, line, body_end, _, _ in f.ifs
+                     if loop.line < line <= loop.end_line and "continue" in facts.code(node.body)
+                     and (g := gate_of(node.test))]
+            for a in inside:
+                sub = _store_subscript(a) if a.subscript_store else None
+                if sub is None or _index_name(sub) != index:
+                    continue
+                gate = next((gate_of(g.test) for g in a.ctx.guards if gate_of(g.test)), None)
+                if gate is None:
+                    gate = next((g for line, g in skips if line < a.line), None)
+                if gate is not None:
+                    tok = next(iter(sorted(tokens)))
+                    out.append(GateSite(f, a.line, index, tok, gate))
+                    break
+    return out

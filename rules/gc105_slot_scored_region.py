@@ -1,0 +1,194 @@
+"""GC105 — SLOT: an eval-time delta optimised on a loss that covers the positions it then scores."""
+
+from golfcheck.findings import Severity
+from golfcheck.rule import Example, Rule, Ruling
+from ._eval_time import slot_sites
+
+
+class SlotScoredRegion(Rule):
+    id = "GC105"
+    name = "slot-scored-region"
+    severity = Severity.ERROR
+    summary = "SLOT delta / logit bias optimised on a loss over the positions it is then used to score."
+    rationale = (
+        "At position t the distribution may depend only on the artifact and x_1..x_{t-1} (Issue #1017, C1). "
+        "Optimising a hidden delta or logit bias on the window's targets, then scoring the same targets with "
+        "it, lets every scored probability see its own token: PR #1240's flip test found a 100% cross-position "
+        "violation rate. No SLOT submission was accepted; #1209, #1229 and #1376 were closed."
+    )
+    looks_for = (
+        "In a function that accumulates the scored loss: a fresh tensor created with requires_grad=True, an "
+        "optimizer over it, and a backward() whose loss either has no position mask (whole window) or a "
+        "mask written as mask[i, s:wlen] = 1 that covers the slice scored afterwards (loss_sum += nll[i, s:wlen])."
+    )
+    traps = (
+        "Score-first TTT also runs an optimizer inside eval, but over model or LoRA parameters and after the "
+        "chunk is scored; no fresh requires_grad tensor is optimised before scoring.",
+        "Context-only SLOT, whose mask ends where the scored slice starts ([0:s] / [focal_start:s]), is GC106.",
+        "A mask ending at s + 1 overlaps the first scored position and is still GC105.",
+    )
+    rulings = (
+        Ruling("PR #1240 (flip test; flagged #1209)", "https://github.com/openai/parameter-golf/pull/1240",
+               "standard SLOT violates causal dependence on every scored position"),
+        Ruling("Issue #1336", "https://github.com/openai/parameter-golf/issues/1336",
+               "standard SLOT called proven illegal by #1240"),
+        Ruling("PR #1376 closed by valerio-oai (2026-04-10)", "https://github.com/openai/parameter-golf/pull/1376"),
+    )
+
+    def check(self, ctx):
+        for facts in ctx.facts:
+            for site in slot_sites(facts):
+                if site.kind not in ("scored", "whole", "unknown"):
+                    continue
+                params = ", ".join(site.params)
+                if site.kind == "unknown":
+                    yield ctx.finding(self, facts, site.at, (
+                        f"eval-time SLOT: `{params}` is optimised in `{site.function.name}` before the window is "
+                        f"scored ({site.detail}); a reviewer must check that the loss never covers the scored "
+                        f"slice {site.scored}"), severity=Severity.WARNING)
+                    continue
+                yield ctx.finding(self, facts, site.at, (
+                    f"SLOT on the scored region: `{params}` is optimised in `{site.function.name}` on a loss "
+                    f"over the targets it then scores ({site.detail}), so p_t sees x_t (C1; PR #1240)"))
+
+    VALID = (
+        Example(
+            """
+            import torch
+            import torch.nn.functional as F
+
+            def eval_val_ttt(model, val_tokens, chunks, stride):
+                loss_sum = 0.0
+                opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+                for ci, (x, y) in enumerate(chunks):
+                    with torch.no_grad():
+                        nll = F.cross_entropy(model(x), y, reduction="none")
+                        loss_sum += nll[:, -stride:].sum()
+                    loss = F.cross_entropy(model(x), y)
+                    loss.backward()
+                    opt.step()
+                return loss_sum
+            """,
+            trap="score-first TTT: an optimizer inside eval, over model parameters, after scoring",
+        ),
+        Example(
+            """
+            import torch
+            import torch.nn.functional as F
+
+            def eval_slot(model, windows, stride, steps):
+                loss_sum = 0.0
+                for ws, x, y in windows:
+                    wlen = x.size(1)
+                    s = 0 if ws == 0 else wlen - stride
+                    hidden = model.hidden(x).detach()
+                    delta = torch.zeros(1, 1, hidden.size(-1), requires_grad=True)
+                    opt = torch.optim.AdamW([delta], lr=0.01)
+                    mask = torch.zeros(1, wlen)
+                    mask[0, :s] = 1.0
+                    for _ in range(steps):
+                        nll = F.cross_entropy(model.head(hidden + delta)[0], y[0], reduction="none")
+                        loss = (nll * mask[0]).sum()
+                        opt.zero_grad()
+                        loss.backward()
+                        opt.step()
+                    with torch.no_grad():
+                        nll = F.cross_entropy(model.head(hidden + delta)[0], y[0], reduction="none")
+                    loss_sum += nll[s:wlen].sum()
+                return loss_sum
+            """,
+            trap="context-only SLOT (mask ends at s) is GC106, not GC105",
+        ),
+    )
+    INVALID = (
+        Example(
+            """
+            import torch
+            import torch.nn.functional as F
+
+            def eval_val_slot(model, windows, stride, steps):
+                loss_sum = 0.0
+                for ws, x, y in windows:
+                    bsz, wlen = x.shape
+                    hidden = model.hidden(x).detach()
+                    delta = torch.zeros(bsz, 1, hidden.size(-1), requires_grad=True)
+                    bias = torch.zeros(bsz, 1, model.vocab, requires_grad=True)
+                    opt = torch.optim.AdamW([delta, bias], lr=0.008)
+                    mask = torch.zeros(bsz, wlen)
+                    for i in range(bsz):
+                        s = 0 if ws == 0 else wlen - stride
+                        mask[i, s:wlen] = 1.0
+                    for _ in range(steps):
+                        logits = model.head(hidden + delta) + bias
+                        nll = F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none").view(bsz, wlen)
+                        loss = (nll * mask).sum() / mask.sum()
+                        opt.zero_grad()
+                        loss.backward()
+                        opt.step()
+                    with torch.no_grad():
+                        logits = model.head(hidden + delta) + bias
+                        nll = F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none").view(bsz, wlen)
+                    for i in range(bsz):
+                        s = 0 if ws == 0 else wlen - stride
+                        loss_sum += nll[i, s:wlen].sum()
+                return loss_sum
+            """,
+            trap="scored-position SLOT: mask[i, s:wlen] = 1 equals the scoring slice (#1229 shape)",
+            lines=(15,),
+        ),
+        Example(
+            """
+            import torch
+            import torch.nn.functional as F
+
+            def eval_val_slot(model, windows, stride, steps):
+                loss_sum = 0.0
+                for ws, x, y in windows:
+                    wlen = x.size(1)
+                    hidden = model.hidden(x).detach()
+                    delta = torch.zeros(1, 1, hidden.size(-1), requires_grad=True)
+                    opt = torch.optim.AdamW([delta], lr=0.005)
+                    for _ in range(steps):
+                        opt.zero_grad()
+                        loss = F.cross_entropy(model.head(hidden + delta).flatten(0, 1), y.flatten())
+                        loss.backward()
+                        opt.step()
+                    with torch.no_grad():
+                        nll = F.cross_entropy(model.head(hidden + delta).flatten(0, 1), y.flatten(), reduction="none")
+                    s = 0 if ws == 0 else wlen - stride
+                    loss_sum += nll.view(-1, wlen)[0, s:wlen].sum()
+                return loss_sum
+            """,
+            trap="whole-window SLOT: cross_entropy over every target with no mask (#1209 shape)",
+            lines=(13,),
+        ),
+        Example(
+            """
+            import torch
+            import torch.nn.functional as F
+
+            def eval_slot(model, windows, stride, steps):
+                loss_sum = 0.0
+                for ws, x, y in windows:
+                    wlen = x.size(1)
+                    s = 0 if ws == 0 else wlen - stride
+                    hidden = model.hidden(x).detach()
+                    delta = torch.zeros(1, 1, hidden.size(-1), requires_grad=True)
+                    opt = torch.optim.AdamW([delta], lr=0.01)
+                    mask = torch.zeros(1, wlen)
+                    mask[0, :s + 1] = 1.0
+                    for _ in range(steps):
+                        nll = F.cross_entropy(model.head(hidden + delta)[0], y[0], reduction="none")
+                        loss = (nll * mask[0]).sum()
+                        opt.zero_grad()
+                        loss.backward()
+                        opt.step()
+                    with torch.no_grad():
+                        nll = F.cross_entropy(model.head(hidden + delta)[0], y[0], reduction="none")
+                    loss_sum += nll[s:wlen].sum()
+                return loss_sum
+            """,
+            trap="off-by-one at s: a 'causal' mask that reaches position s overlaps the scored slice",
+            lines=(13,),
+        ),
+    )
