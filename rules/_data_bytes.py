@@ -238,3 +238,29 @@ def lut_builders(facts: Facts):
                   and any(BYTES_LUT.match(last(t)) for t in a.targets)]
         if stores:
             yield f, stores
+
+
+METRIC_NAME = re.compile(r"(bpb|loss|nll|ppl|score|time|ms|elapsed|bytes|count|n_tokens|numel|len|size|step)$", re.I)
+
+
+def data_taint(facts: Facts, f: Function) -> set[str]:
+    """Validation taint of ``f`` that flows through data, not through metric scalars (val_bpb, val_loss).
+
+    ``facts.val_tainted`` also taints a checkpoint dict that merely records val_bpb; saving that is reporting.
+    """
+    tainted = facts.val_tainted(f)
+    assigned = {t for a in f.assigns for t in a.targets}
+    marker_lines = {int(n[n.index(":") + 1:-1]) for n in tainted if n.startswith("<")}
+    clean = {n for n in tainted if not n.startswith("<") and n not in assigned and not METRIC_NAME.search(last(n))}
+    clean |= {t for a in f.assigns if a.line in marker_lines for t in a.targets}
+    for _ in range(6):
+        before = len(clean)
+        for a in f.assigns:
+            if a.reads & clean:
+                clean.update(t for t in a.targets if not METRIC_NAME.search(last(t)))
+        for loop in f.loops.values():
+            if loop.iter_reads & clean:
+                clean.update(loop.targets)
+        if len(clean) == before:
+            break
+    return clean

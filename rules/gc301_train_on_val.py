@@ -4,7 +4,7 @@ import re
 
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
-from rules._data_bytes import (TRAIN_FILES, TRAIN_LOADER_NAME, VAL_FILES, code_files, evidence_texts, grep,
+from ._data_bytes import (TRAIN_FILES, TRAIN_LOADER_NAME, VAL_FILES, code_files, evidence_texts, grep,
                                strings_in, text_finding, training_loops)
 
 SYMLINK = re.compile(r"\b(ln\s+-s\w*|cp|mv)\s+\S*fineweb_val_\S*\s+\S*fineweb_train_\S*")

@@ -6,7 +6,7 @@ import libcst as cst
 
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
-from rules._data_bytes import code_files
+from ._data_bytes import code_files, data_taint
 
 SERIALISERS = re.compile(
     r"^(torch\.save|pickle\.dumps?|np\.save|np\.savez\w*|numpy\.save\w*|lzma\.compress|zlib\.compress|bz2\.compress|"
@@ -42,7 +42,7 @@ class ValInArtifact(Rule):
         decoded = {f.path for f in ctx.facts if f.source.in_payload}
         for facts in code_files(ctx):
             for f in facts.iter_functions():
-                tainted = facts.val_tainted(f)
+                tainted = data_taint(facts, f)
                 if not tainted:
                     continue
                 for c in f.calls:
@@ -95,6 +95,18 @@ class ValInArtifact(Rule):
                     fh.write(str(val_bpb))
             """,
             trap="tokenizer in the artifact; val_bpb written to a results file",
+        ),
+        Example(
+            """
+            import torch
+            def save_checkpoint(model, step, val_bpb):
+                ckpt = {"step": step, "val_bpb": val_bpb, "model_state_dict": model.state_dict()}
+                torch.save(ckpt, f"ckpt_{step}.pt")
+            def main(model, val_tokens, eval_val):
+                val_bpb = eval_val(model, val_tokens)
+                save_checkpoint(model, 100, val_bpb)
+            """,
+            trap="a checkpoint that records the val_bpb scalar (PR #1632 save_checkpoint)",
         ),
     )
     INVALID = (

@@ -4,7 +4,7 @@ import re
 
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
-from rules._data_bytes import (HESSIAN_CALL, LOADER_CLASS, TRAIN_FILES, code_files, main_training_loop,
+from ._data_bytes import (HESSIAN_CALL, LOADER_CLASS, TRAIN_FILES, code_files, main_training_loop,
                                reserved_seconds, strings_in, train_data_names)
 
 READERS = re.compile(r"(fromfile|memmap|load_data_shard|load_shard|read_shard|np\.load|torch\.load|open|read_bytes)$")

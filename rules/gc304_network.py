@@ -4,7 +4,7 @@ import re
 
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
-from rules._data_bytes import code_files, strings_in
+from ._data_bytes import code_files, strings_in
 
 NETWORK_CALL = re.compile(
     r"^(huggingface_hub\.(snapshot_download|hf_hub_download|hf_hub_url|HfApi|list_repo_files)|"

@@ -4,7 +4,7 @@ import re
 
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
-from rules._data_bytes import CANONICAL_VAL_DOCS, CANONICAL_VAL_TOKENS, code_files, kwarg, literal, log_val_tokens
+from ._data_bytes import CANONICAL_VAL_DOCS, CANONICAL_VAL_TOKENS, code_files, kwarg, literal, log_val_tokens
 
 VAL_DOCS_FLAG = re.compile(r"^--?(num[-_])?val[-_]docs$|^--?n[-_]val[-_]docs$")
 VAL_DOCS_CONST = re.compile(r"^(NUM_)?VAL_DOCS$|^N_VAL_DOCS$", re.I)

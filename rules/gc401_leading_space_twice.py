@@ -4,7 +4,7 @@ import libcst as cst
 
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
-from rules._data_bytes import SPACE_LUT, code_files, lut_builders
+from ._data_bytes import SPACE_LUT, code_files, lut_builders
 
 
 def _plus_one(node) -> bool:

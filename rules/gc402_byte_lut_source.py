@@ -4,7 +4,7 @@ import re
 
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
-from rules._data_bytes import PIECE_CALLS, code_files, lut_builders
+from ._data_bytes import PIECE_CALLS, code_files, lut_builders
 
 META_SETTING = re.compile(r"tokenizer_meta|meta_path|luts?_path|byte_table_path", re.I)
 LOADS = re.compile(r"(^|\.)(np\.load|numpy\.load|torch\.load|load|json\.load|pickle\.load)$")

@@ -4,7 +4,7 @@ import re
 
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
-from rules._data_bytes import code_files, evidence_texts, grep, lut_builders
+from ._data_bytes import code_files, evidence_texts, grep, lut_builders
 from golfcheck.runconfig import truthy
 
 TRANSFORMED = re.compile(r"caseops|lossless_caps|casefold|lowercase|lower_case|nfkc", re.I)

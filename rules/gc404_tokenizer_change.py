@@ -4,7 +4,7 @@ import re
 
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
-from rules._data_bytes import CANONICAL_TOKENIZERS, code_files, text_finding
+from ._data_bytes import CANONICAL_TOKENIZERS, code_files, text_finding
 
 CANONICAL_VOCABS = {1024, 4096, 8192}
 TOKENIZER_KEY = re.compile(r"^(tokenizer_path|tokenizer|sp_model|sp_model_path|spm_path|tokenizer_model)$")

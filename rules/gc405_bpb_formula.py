@@ -7,7 +7,7 @@ import libcst as cst
 from golfcheck.facts import COUNT_ACC
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
-from rules._data_bytes import code_files, last
+from ._data_bytes import code_files, last
 
 BPB_NAME = re.compile(r"(^|_)bpb($|_)|bits_per_byte", re.I)
 CONST_BPT = re.compile(r"^(bytes_per_token|bytes_per_tok|tokens_per_byte|avg_bytes(_per_token)?|mean_bytes(_per_token)?|"

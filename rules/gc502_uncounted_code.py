@@ -2,7 +2,7 @@
 
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
-from rules._data_bytes import text_finding
+from ._data_bytes import text_finding
 
 PRECEDENT = "merged precedent exists (#1514 uncounted helpers, #1412 exec stub): a reviewer decides"
 

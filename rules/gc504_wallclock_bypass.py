@@ -5,9 +5,9 @@ import re
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
 from golfcheck.runconfig import truthy
-from rules._data_bytes import (WALLCLOCK_NAME, code_files, is_non_record, last, main_training_loop,
+from ._data_bytes import (WALLCLOCK_NAME, code_files, is_non_record, last, main_training_loop,
                                reserved_seconds, training_loops)
-from rules.gc303_train_data_at_eval import MIN_RESERVE_SECONDS, hessian_from_train
+from .gc303_train_data_at_eval import MIN_RESERVE_SECONDS, hessian_from_train
 
 LIMIT = 600.0
 STOP_STEP = re.compile(r"^(force[d]?_stop_step|stop_at_step|fixed_steps|force_steps|stop_step)$", re.I)

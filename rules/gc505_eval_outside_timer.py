@@ -5,7 +5,7 @@ import re
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
 from golfcheck.runconfig import truthy
-from rules._data_bytes import code_files, timer_starts
+from ._data_bytes import code_files, timer_starts
 
 OUTSIDE_FLAG = re.compile(r"(precompute_outside|outside_timer|untimed|precompute_before_timer|out_of_timer)", re.I)
 PRECOMPUTE = re.compile(r"precompute|prefill|hints?$|build_\w*(cache|table|hint|index)|warm\w*cache|prepare_\w*(hint|cache|table)", re.I)

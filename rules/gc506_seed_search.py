@@ -4,7 +4,7 @@ import re
 
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
-from rules._data_bytes import code_files, last
+from ._data_bytes import code_files, last
 
 SEED_TARGET = re.compile(r"(^|_)seed$", re.I)
 SEED_ITER = re.compile(r"seeds|seed_list|seed_candidates|num_seeds|n_seeds|seed_trials|seed_range", re.I)
