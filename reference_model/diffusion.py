@@ -55,15 +55,17 @@ def mask_tokens(x: torch.Tensor, rate: torch.Tensor, mask_id: int, u: torch.Tens
     return torch.where(masked, torch.full_like(x, mask_id), x), masked
 
 
-def masked_nll(model, z: torch.Tensor, masked: torch.Tensor, x: torch.Tensor, t: torch.Tensor | None):
+def masked_nll(model, z: torch.Tensor, masked: torch.Tensor, x: torch.Tensor, t: torch.Tensor | None,
+               features=None):
     """SUBS: -ln x_theta[x] at masked positions only (visible positions carry over at log-prob 0).
-    Returns a flat tensor aligned with ``masked.nonzero()`` order."""
-    h = model.features(z, t)
+    Returns a flat tensor aligned with ``masked.nonzero()`` order. ``features`` may be a compiled
+    ``model.features`` (static shapes), leaving the data-dependent gather eager."""
+    h = (features or model.features)(z, t)
     return F.cross_entropy(model.logits(h[masked]), x[masked], reduction="none")
 
 
 def nelbo_loss(model, x: torch.Tensor, eps: float = 1e-3, t_mode: str = "stratified", t_min: float = 1e-3,
-               weight_clamp: float = 0.0) -> torch.Tensor:
+               weight_clamp: float = 0.0, features=None) -> torch.Tensor:
     """Monte Carlo continuous-time NELBO, nats per target token (an unbiased train-set bound when
     weight_clamp is 0). x: [B, L+1]."""
     B, L = x.size(0), x.size(1) - 1
@@ -72,14 +74,14 @@ def nelbo_loss(model, x: torch.Tensor, eps: float = 1e-3, t_mode: str = "stratif
     w = loss_weight(t, eps)
     if weight_clamp > 0:
         w = w.clamp(max=weight_clamp)
-    nll = masked_nll(model, z, masked, x, t)
+    nll = masked_nll(model, z, masked, x, t, features)
     row_w = w[:, None].expand_as(masked)[masked]
     return (row_w * nll).sum() / (B * L)
 
 
-def ar_loss(model, x: torch.Tensor) -> torch.Tensor:
+def ar_loss(model, x: torch.Tensor, features=None) -> torch.Tensor:
     """Next-token cross entropy for the causal baseline (same windows, same targets x_1..x_L)."""
-    logits = model(x[:, :-1])
+    logits = model.logits((features or model.features)(x[:, :-1]))
     return F.cross_entropy(logits.reshape(-1, logits.size(-1)), x[:, 1:].reshape(-1))
 
 

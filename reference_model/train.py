@@ -100,6 +100,20 @@ class Hyperparameters:
         return cls(**{f.name: _env(f.name.upper(), getattr(cls(), f.name)) for f in fields(cls)})
 
 
+class Objective(torch.nn.Module):
+    """The training loss as a module, so DistributedDataParallel sees one forward per micro-batch."""
+
+    def __init__(self, model: DiffusionLM, args: Hyperparameters, features=None):
+        super().__init__()
+        self.model, self.args, self.features = model, args, features
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        a = self.args
+        if a.objective == "ar":
+            return ar_loss(self.model, x, self.features)
+        return nelbo_loss(self.model, x, a.noise_eps, a.t_sampling, a.t_min, a.loss_weight_clamp, self.features)
+
+
 def log0(msg: str, rank: int) -> None:
     if rank == 0:
         print(msg, flush=True)
@@ -161,7 +175,8 @@ def main() -> int:
     eval_len = args.eval_seq_len or args.train_seq_len
     val_pattern = os.path.join(data_dir, "fineweb_val_*.bin")
     val = load_validation(val_pattern, eval_len)
-    log0(f"val_loader:shards pattern={val_pattern} tokens:{val.size(0) * eval_len}", rank)
+    shown = val_pattern if args.data_path else f"embedded:{os.path.basename(data_dir)}/fineweb_val_*.bin"
+    log0(f"val_loader:shards pattern={shown} tokens:{val.size(0) * eval_len}", rank)
     if args.val_max_tokens > 0:
         val = val[: max(1, args.val_max_tokens // eval_len)]
         log0(f"val_subset: first {val.size(0) * eval_len} target tokens (VAL_MAX_TOKENS; not the full split)",
@@ -177,18 +192,21 @@ def main() -> int:
     log0(f"model_params:{count_params(model)}", rank)
     opts = build_optimizers(model, args.optimizer, args.lr, args.matrix_lr, (args.beta1, args.beta2),
                             args.weight_decay)
-    train_model = DistributedDataParallel(model, device_ids=[local_rank] if use_cuda else None) \
-        if distributed else model
+    features = torch.compile(model.features, dynamic=False) if args.compile and use_cuda else None
+    train_model = Objective(model, args, features)
+    if distributed:
+        train_model = DistributedDataParallel(train_model, device_ids=[local_rank] if use_cuda else None)
     autocast = use_cuda
     amp = dict(device_type=device.type, dtype=torch.bfloat16, enabled=autocast)
-
-    def objective(x):
-        if args.objective == "ar":
-            return ar_loss(train_model, x)
-        return nelbo_loss(train_model, x, args.noise_eps, args.t_sampling, args.t_min, args.loss_weight_clamp)
-
-    if args.compile and use_cuda:
-        objective = torch.compile(objective, dynamic=False)
+    if features is not None:
+        # compile outside the timed region: one forward/backward on a batch of the training shape whose
+        # gradients are thrown away (weights and optimiser state untouched)
+        with torch.autocast(**amp):
+            train_model(TrainLoader(os.path.join(data_dir, "fineweb_train_*.bin"), rank, world_size).next_batch(
+                args.train_batch_tokens // (world_size * args.grad_accum_steps), args.train_seq_len, device)
+            ).backward()
+        for p in model.parameters():
+            p.grad = None
     micro_tokens = args.train_batch_tokens // (world_size * args.grad_accum_steps)
     eval_kw = dict(block=args.eval_block, T=args.elbo_t, eps=args.noise_eps, seed=args.seed,
                    batch_windows=args.eval_batch_windows, rows_per_pass=args.eval_rows, device=device,
@@ -219,7 +237,7 @@ def main() -> int:
             sync = micro == args.grad_accum_steps - 1 or not distributed
             ctx = train_model.no_sync() if not sync else torch.enable_grad()
             with ctx, torch.autocast(**amp):
-                loss = objective(x) / args.grad_accum_steps
+                loss = train_model(x) / args.grad_accum_steps
             loss.backward()
             total += float(loss.detach())
         if args.grad_clip > 0:
