@@ -103,7 +103,10 @@ class Flow:
         for loop in fn.loops.values():
             if loop.targets:
                 self.edges.append(Edge(tuple(loop.targets), loop.iter_reads, loop.line, loop.node))
-        self.accumulated = {t for e in self.edges if e.op in ("+=", "-=") for t in e.targets}
+        # running sums and moving averages (``s += l``, ``ema = a * ema + (1 - a) * l``)
+        self.accumulated = {t for e in self.edges if isinstance(e.node, (cst.AugAssign, cst.Assign)) and not e.subscript_store
+                            and (e.op in ("+=", "-=") or (e.op is None and len(e.targets) == 1 and e.targets[0] in e.reads))
+                            for t in e.targets}
 
     def forward(self, seeds: Iterable[str], skip=None) -> set[str]:
         """Names that may hold a value derived from ``seeds`` (``skip(edge)`` prunes edges)."""
@@ -520,6 +523,14 @@ def realised_losses(facts: Facts, fn: Function) -> frozenset[str]:
 def eval_functions(facts: Facts) -> list[Function]:
     """Functions on the evaluation path that read validation data or targets."""
     return [f for f in facts.iter_functions() if f.node is not None and facts.on_eval_path(f)]
+
+
+def is_stabiliser(facts: Facts, fn: Function, names: set[str]) -> bool:
+    """Each name is only a log-sum-exp shift: used as ``exp(x - m)`` somewhere in ``fn``."""
+    if not names or fn.node is None:
+        return False
+    text = facts.code(fn.node).replace(" ", "")
+    return all(re.search(rf"exp\([^()]*-{re.escape(n)}\)", text) for n in names)
 
 
 def is_logaddexp(facts: Facts, fn: Function, call: cst.Call) -> bool:
