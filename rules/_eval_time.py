@@ -423,9 +423,13 @@ def _index_name(sub: cst.Subscript) -> str | None:
     return None
 
 
+LUT_NAME = re.compile(r"lut|bound|bnd|word|space|_ws|is_|starts|punct|whitespace", re.I)
+TOKEN_STREAM = re.compile(r"tok|ids|chunk|stream|seq", re.I)
+
+
 def _lut_reads(node: cst.CSTNode | None, tokens: set[str]) -> list[str]:
-    """``lut[tok]`` subscripts in ``node`` indexed by a realised-token name."""
-    return [dotted_name(s.value) or "?" for s in subscripts_in(node) if _index_name(s) in tokens]
+    """``lut[tok]`` subscripts in ``node``: a per-vocabulary property table indexed by a realised-token name."""
+    return [d for s in subscripts_in(node) if _index_name(s) in tokens and (d := dotted_name(s.value) or "") and LUT_NAME.search(d.rsplit(".", 1)[-1])]
 
 
 def realised_gate_sites(facts: Facts) -> list[GateSite]:
@@ -439,7 +443,7 @@ def realised_gate_sites(facts: Facts) -> list[GateSite]:
             index, tokens = None, set()
             if isinstance(it, cst.Call) and dotted_name(it.func) == "enumerate" and isinstance(target, cst.Tuple) and len(target.elements) == 2:
                 a, b = (e.value for e in target.elements)
-                if isinstance(a, cst.Name) and isinstance(b, cst.Name):
+                if isinstance(a, cst.Name) and isinstance(b, cst.Name) and any(TOKEN_STREAM.search(n) for n in names_read(it)):
                     index, tokens = a.value, {b.value}
             elif isinstance(it, cst.Call) and dotted_name(it.func) == "range" and isinstance(target, cst.Name):
                 index = target.value
@@ -452,7 +456,7 @@ def realised_gate_sites(facts: Facts) -> list[GateSite]:
                     if a.subscript_store:
                         continue
                     subs = subscripts_in(a.value)
-                    if any(_index_name(s) == index and dotted_name(s.value) for s in subs) and not gates.keys() & set(a.targets):
+                    if any(_index_name(s) == index and TOKEN_STREAM.search(dotted_name(s.value) or "") for s in subs) and not gates.keys() & set(a.targets):
                         if not _lut_reads(a.value, tokens) and len(a.targets) == 1 and not any(s for s in subs if _index_name(s) != index):
                             tokens.update(a.targets)  # tok = tokens[i]
                             continue
@@ -488,3 +492,97 @@ def realised_gate_sites(facts: Facts) -> list[GateSite]:
                     out.append(GateSite(f, a.line, index, tok, gate))
                     break
     return out
+
+
+# ------------------------------------------------------------------------------ byte-level PPM / streaming mixers (GC109)
+PPM_NAME = re.compile(r"ppm|byte_?mix|mix_bpb|byte_mixture|context_mix", re.I)
+
+
+@dataclass(frozen=True)
+class ByteMixer:
+    """A byte-level PPM or streaming mixer entry point, with the tells found in its body."""
+
+    function: Function
+    line: int
+    tells: tuple[str, ...]
+
+
+def _mixer_tells(facts: Facts, fs: list[Function]) -> tuple[str, ...]:
+    text = "\n".join(facts.code(f.node) for f in fs if f.node is not None)
+    tells = []
+    if re.search(r"byte_stream|\.encode\(|bytes_lut|token_bytes|piece", text):
+        tells.append("a byte stream built from token pieces")
+    if re.search(r"lambda_(hi|lo)|\blam\w*\s*=|\blmbda|gate", text, re.I):
+        tells.append("a λ gate between model and PPM")
+    if re.search(r"log2|LOG2|/\s*total_bytes|/\s*n_bytes", text):
+        tells.append("per-byte -log2 summed over total bytes")
+    return tuple(tells)
+
+
+def byte_mixers(facts: Facts) -> list[ByteMixer]:
+    """PPM / byte-mixer functions called from outside the PPM code (one per file, the first entry)."""
+    named = [f for f in facts.functions.values() if f.node is not None and (PPM_NAME.search(f.name) or PPM_NAME.search(f.class_name or ""))]
+    if not named:
+        return []
+    names = {f.qualname for f in named}
+    entries = [f for f in named if not facts.callers.get(f.qualname) or any(c.qualname not in names for c, _ in facts.callers[f.qualname])]
+    entry = min(entries or named, key=lambda f: f.line)
+    reach = [facts.functions[q] for q in facts.reachable([entry.qualname]) if q in facts.functions]
+    return [ByteMixer(entry, entry.line, _mixer_tells(facts, reach))]
+
+
+# ------------------------------------------------------------------------------ known-legal patterns (GC906-GC908)
+COMPONENTS = (
+    ("BigramHash", re.compile(r"bigram_?hash", re.I)),
+    ("TrigramHash", re.compile(r"trigram_?hash", re.I)),
+    ("XSA", re.compile(r"(^|_)xsa(_|$)|xsa_last_n", re.I)),
+    ("value embeddings (VE)", re.compile(r"value_?embed|^ve_(layers|dim|enabled|shared|scales?)$", re.I)),
+    ("U-Net skips", re.compile(r"^skip_(weights|gates)$|unet|u_net", re.I)),
+    ("value residuals", re.compile(r"value_?resid|v_resid|^vrl_|^v0_lambda", re.I)),
+)
+
+
+def identifiers(facts: Facts) -> Iterator[tuple[str, int]]:
+    """(identifier, line): function and class names and assigned names (last component), in the file."""
+    for f in facts.functions.values():
+        if f.node is not None:
+            yield f.name, f.line
+            if f.class_name:
+                yield f.class_name, f.line
+        for a in f.assigns:
+            for t in a.targets:
+                yield t.rsplit(".", 1)[-1], a.line
+
+
+def legal_components(facts: Facts) -> list[tuple[str, int, str]]:
+    """(component, first line, identifier) for each recognised architecture component in the file."""
+    first: dict[str, tuple[int, str]] = {}
+    for name, line in identifiers(facts):
+        for label, pattern in COMPONENTS:
+            if pattern.search(name) and (label not in first or line < first[label][0]):
+                first[label] = (line, name)
+    masked = [s for s in smear_sites(facts) if s.masked]
+    if masked:
+        first["SmearGate with BOS mask"] = (masked[0].line, masked[0].function.name)
+    return sorted(((label, line, name) for label, (line, name) in first.items()), key=lambda t: t[1])
+
+
+def sliding_window_evals(facts: Facts) -> list[Function]:
+    """Scoring functions that step windows by a stride (one per file: the first)."""
+    out = []
+    for f in facts.functions.values():
+        if f.node is None or not scoring_sums(f):
+            continue
+        reads = {n for a in f.assigns for n in a.reads} | {n for loop in f.loops.values() for n in loop.iter_reads} | set(f.params)
+        if any(re.search(r"stride", n.rsplit(".", 1)[-1], re.I) for n in reads):
+            out.append(f)
+    return sorted(out, key=lambda f: f.line)[:1]
+
+
+SIDECAR = re.compile(r"fineweb_val_bytes_|val_bytes_\*|_val_bytes_")
+
+
+def byte_sidecars(facts: Facts) -> list[tuple[int, str]]:
+    """(line, literal) of the raw-byte sidecar path (CaseOps ``fineweb_val_bytes_*``); first one per file."""
+    hits = sorted((line, s) for s, line in facts.strings if SIDECAR.search(s))
+    return hits[:1]
