@@ -1,0 +1,82 @@
+"""Folder-level behaviour of the eval-time rules that the per-rule examples cannot show:
+record dates (GC110 precedent), run-configuration overrides (GC108) and the SLOT classifier."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+from golfcheck.api import Unit, audit_unit
+from golfcheck.engine import Options
+from golfcheck.findings import Severity
+
+SMEAR = textwrap.dedent("""
+    import torch
+
+    def forward_ttt(self, input_ids, cu_seqlens):
+        x = self.tok_emb(input_ids)
+        g = torch.sigmoid(self.smear_gate(x[:, 1:]))
+        x = torch.cat([x[:, :1], x[:, 1:] + g * x[:, :-1]], dim=1)
+        return self.blocks(x, cu_seqlens=cu_seqlens)
+""").lstrip()
+
+
+def audit(tmp_path, files: dict[str, str], select: str, **opts):
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    code = tuple(sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.py")))
+    findings, _ = audit_unit(Unit(tmp_path, code, True, ""), Options(select=(select,), **opts))
+    return [f for f in findings if f.rule == select]
+
+
+def test_gc110_record_before_ruling_names_the_precedent(tmp_path):
+    meta = json.dumps({"date": "2026-04-16T00:00:00Z"})
+    found = audit(tmp_path, {"train_gpt.py": SMEAR, "submission.json": meta}, "GC110")
+    assert [f.severity for f in found] == [Severity.ERROR]
+    assert "#1667" in found[0].message
+
+
+def test_gc110_history_profile_downgrades_pre_ruling_records(tmp_path):
+    meta = json.dumps({"date": "2026-04-16"})
+    found = audit(tmp_path, {"train_gpt.py": SMEAR, "submission.json": meta}, "GC110", history=True)
+    assert [f.severity for f in found] == [Severity.WARNING]
+
+
+def test_gc110_new_record_stays_an_error_under_history(tmp_path):
+    meta = json.dumps({"date": "2026-04-28"})
+    found = audit(tmp_path, {"train_gpt.py": SMEAR, "submission.json": meta}, "GC110", history=True)
+    assert [f.severity for f in found] == [Severity.ERROR]
+    assert "#1667" not in found[0].message
+
+
+EXPERTS = textwrap.dedent("""
+    import os
+
+    class Hyperparameters:
+        ngram_tilt_enabled = bool(int(os.environ.get("NGRAM_TILT_ENABLED", "1")))
+        within_tau = float(os.environ.get("WITHIN_TAU", "99.0"))
+        within_boost = float(os.environ.get("WITHIN_BOOST", "0.0"))
+
+    def precompute(h, tokens, build):
+        if h.ngram_tilt_enabled:
+            return build(tokens, within_tau=h.within_tau, within_boost=h.within_boost)
+""").lstrip()
+
+
+def test_gc108_run_script_turns_an_expert_on(tmp_path):
+    run = "WITHIN_TAU=0.45 WITHIN_BOOST=0.75 torchrun --nproc_per_node=8 train_gpt.py\n"
+    found = audit(tmp_path, {"train_gpt.py": EXPERTS, "run.sh": run}, "GC108")
+    assert [(f.severity, f.line) for f in found] == [(Severity.ERROR, 10)]
+    assert "WITHIN_BOOST=0.75" in found[0].message
+
+
+def test_gc108_tilt_disabled_in_logs_is_dormant(tmp_path):
+    run = "WITHIN_TAU=0.45 WITHIN_BOOST=0.75 torchrun --nproc_per_node=8 train_gpt.py\n"
+    log = "ngram_tilt_enabled: False\nstep:1/10 train_loss:4.0\nval_bpb:1.1\n"
+    found = audit(tmp_path, {"train_gpt.py": EXPERTS, "run.sh": run, "train_seed0.log": log}, "GC108")
+    assert [f.severity for f in found] == [Severity.NOTE]
+
+
+def test_gc108_defaults_off_is_clean(tmp_path):
+    assert audit(tmp_path, {"train_gpt.py": EXPERTS}, "GC108") == []
