@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from golfcheck.facts import VAL_NAME, CallSite, Facts, Function, Loop
+from golfcheck.facts import VAL_LOADERS, VAL_NAME, VAL_STRING, CallSite, Facts, Function, Loop
 from golfcheck.source import dotted_name
 
 
@@ -124,6 +124,45 @@ def val_names(facts: Facts, f: Function) -> set[str]:
     return tainted
 
 
+def reaches_val(facts: Facts, f: Function, names: set[str], line: int) -> bool:
+    """Flow-sensitive check: do ``names``, as last assigned before ``line``, derive from validation data?
+
+    The engine's taint is by name over the whole function, so a ``loss`` or ``x`` reused by a later
+    TTT loop taints the training loop above it too; here each name's nearest earlier definition
+    decides.
+    """
+    params = set(f.params) & facts.val_tainted(f)
+    val_lines = {ln for s, ln in facts.strings if VAL_STRING.search(s)}
+    seen: set[tuple[str, int]] = set()
+
+    def walk(names: set[str], line: int, depth: int) -> bool:
+        if depth > 12:
+            return False
+        for n in names:
+            if (n, line) in seen:
+                continue
+            seen.add((n, line))
+            if VAL_NAME.search(n) or _VAL_PATH.search(n) or VAL_LOADERS.search(n) or n in params:
+                return True
+            last = max((a for a in f.assigns if n in a.targets and a.line < line), key=lambda a: a.line, default=None)
+            loop = max((lp for lp in f.loops.values() if n in lp.targets and lp.line <= line <= lp.end_line),
+                       key=lambda lp: lp.line, default=None)
+            if loop is not None and (last is None or loop.line > last.line):
+                if walk(set(loop.iter_reads), loop.line, depth + 1):
+                    return True
+                continue
+            if last is None:
+                continue
+            if last.line in val_lines:
+                return True
+            reads = set(last.reads) - ({n} if last.op else set())
+            if reads and walk(reads, last.line, depth + 1):
+                return True
+        return False
+
+    return walk(set(names), line, 0)
+
+
 # --------------------------------------------------------------------------- steps
 
 
@@ -169,7 +208,8 @@ def _val_steps(facts: Facts, f: Function) -> list[CallSite]:
     tainted = val_names(facts, f)
     if not tainted:
         return []
-    backs = [c for c in f.calls if c.name == "backward" and c.reads & tainted]
+    backs = [c for c in f.calls if c.name == "backward" and c.reads & tainted
+             and reaches_val(facts, f, set(c.reads), c.line)]
     if not backs:
         return []
     steps = []
@@ -277,9 +317,14 @@ def _is_repeat(f: Function, loop: Loop) -> bool:
 
 
 def _order(f: Function, site: Site, events: list[_Event]) -> tuple[Order, _Event | None, Loop | None] | None:
-    """Order of ``site`` against the scoring events of its function; None when no event is related."""
-    after: tuple[Order, _Event | None, Loop | None] | None = None
-    first: tuple[Order, _Event | None, Loop | None] | None = None
+    """Order of ``site`` against the scoring events of its function; None when there are none.
+
+    Events that share a loop with the site decide: a shared repeat (epoch) loop means a later pass
+    scores what an earlier pass trained on; otherwise a score before the step in the shared chunk
+    loop is score-first. Only when no event shares a loop do the function's other scores count:
+    a score after the adaptation is adapt-then-evaluate, one before it scored everything first.
+    """
+    shared, unshared = [], []
     for ev in events:
         common = []
         for a, b in zip(site.loops, ev.loops):
@@ -287,15 +332,18 @@ def _order(f: Function, site: Site, events: list[_Event]) -> tuple[Order, _Event
                 break
             common.append(a)
         loops = [f.loops[i] for i in common if i in f.loops]
+        (shared if loops else unshared).append((ev, loops))
+    for ev, loops in shared:
         repeat = next((lp for lp in loops if _is_repeat(f, lp)), None)
         if repeat is not None:
             return Order.SCORE_AFTER, ev, repeat
-        if ev.line < site.line:
-            first = first or (Order.SCORE_FIRST, ev, None)
-        elif loops or ev.line > site.line:
-            after = after or (Order.SCORE_AFTER, ev, None)
-    # a shared chunk loop where the score precedes the step wins over an unrelated later eval
-    return first or after
+    if shared:
+        before = [ev for ev, _ in shared if ev.line < site.line]
+        return (Order.SCORE_FIRST, before[0], None) if before else (Order.SCORE_AFTER, shared[0][0], None)
+    after = [ev for ev, _ in unshared if ev.line > site.line]
+    if after:
+        return Order.SCORE_AFTER, after[0], None
+    return (Order.SCORE_FIRST, unshared[0][0], None) if unshared else None
 
 
 # --------------------------------------------------------------------------- the analysis
