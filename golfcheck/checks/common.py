@@ -59,6 +59,7 @@ def finding(
     ruling: str = "",
     profile: str = "record",
     evidence: str = "",
+    in_payload: bool = False,
 ) -> Finding:
     return Finding(
         rule=rule,
@@ -69,6 +70,7 @@ def finding(
         message=message,
         ruling=ruling,
         evidence=evidence,
+        in_payload=in_payload,
     )
 
 

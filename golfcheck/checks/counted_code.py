@@ -39,22 +39,72 @@ class CountedCode:
     findings: list[Finding] = field(default_factory=list)
 
 
+_WRAPPER = re.compile(r"\bexec\s*\(|\beval\s*\(")
+_DECODERS = re.compile(r"b85decode|b64decode|a85decode|decompress|frombytes|unhexlify")
+_BLOB = re.compile(r"""[bB]?(['"])([^'"\\\n]{400,})\1""")
+
+
+def _fast_decode(text: str) -> list[str]:
+    """Decode the common self-extracting wrappers (base85/base64 + raw LZMA2/xz/zlib/brotli) quickly."""
+    import base64
+    import binascii
+    import lzma
+
+    try:
+        from golfcheck.decompress import DecompressionError, decompress
+    except Exception:  # noqa: BLE001
+        return []
+    out = []
+    for m in _BLOB.finditer(text):
+        blob = m.group(2)
+        for decode in (base64.b85decode, base64.b64decode, base64.a85decode):
+            try:
+                raw = decode(blob)
+            except (ValueError, binascii.Error):
+                continue
+            for method, kw in (("lzma-raw", {"format": lzma.FORMAT_RAW, "filters": [{"id": lzma.FILTER_LZMA2}]}),
+                               ("lzma", {}), ("zlib", {}), ("brotli", {})):
+                try:
+                    data = decompress(raw, method, 16 * 1024 * 1024, **kw)
+                except (DecompressionError, Exception):  # noqa: BLE001 - wrong guess, try the next
+                    continue
+                try:
+                    code = data.decode("utf-8")
+                except UnicodeDecodeError:
+                    continue
+                if "import" in code or "def " in code:
+                    out.append(code)
+                    break
+            if out:
+                break
+    return out
+
+
 def _payloads(sub: Submission, rel: str) -> list[tuple[str, bool]]:
-    """The counted file's text, plus decoded wrapper payloads when the source normaliser can give them."""
+    """The counted file's text, plus decoded wrapper payloads (fast path, else the source normaliser)."""
     texts: list[tuple[str, bool]] = []
     cf = next((f for f in sub.code_files if f.rel == rel), None)
-    if cf is not None:
-        texts.append((cf.text, False))
-    try:  # the engine's static wrapper decoder; optional so this check never depends on it
+    if cf is None:
+        return texts
+    texts.append((cf.text, False))
+    if not (_WRAPPER.search(cf.text) and _DECODERS.search(cf.text)):
+        return texts
+    fast = _fast_decode(cf.text)
+    if fast:
+        return texts + [(t, True) for t in fast]
+    try:  # the engine's static wrapper decoder (nested or unusual wrappers); best effort
         from golfcheck.source import Normaliser
 
         norm = Normaliser(Path(sub.root)).run([rel])
         for src in norm.sources:
             if src.in_payload and src.path == rel:
                 texts.append((src.text, True))
-    except Exception:  # noqa: BLE001 - decoding is best effort here
+    except Exception:  # noqa: BLE001
         pass
     return texts
+
+
+_IMPORT_ANYWHERE = re.compile(r"(?:^|[;:]\s*)(?:from\s+(\.*[\w.]+)\s+import\b|import\s+([\w.]+(?:\s*,\s*[\w.]+)*))")
 
 
 def _sibling(sub: Submission, base: str, name: str) -> str | None:
@@ -87,11 +137,12 @@ def scan(text: str, sub: Submission, rel: str, in_payload: bool = False) -> list
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         tree = None
     if tree is None:
-        for i, line in enumerate(lines, 1):  # regex fallback for code that does not parse
-            m = re.match(r"\s*(?:from\s+(\.*[\w.]+)\s+import|import\s+([\w.]+))", line)
-            name = m and (m.group(1) or m.group(2))
-            if name and (t := _sibling(sub, base, name)):
-                refs.append(CodeRef("import", t, i, line.strip()[:120], in_payload))
+        for i, line in enumerate(lines, 1):  # regex fallback for code this Python cannot parse
+            for m in _IMPORT_ANYWHERE.finditer(line.strip()):
+                names = [m.group(1)] if m.group(1) else [n.strip() for n in m.group(2).split(",")]
+                for name in names:
+                    if name and (t := _sibling(sub, base, name)):
+                        refs.append(CodeRef("import", t, i, line.strip()[:120], in_payload))
             for b, r in siblings.items():
                 if b in line and ("open(" in line or "exec" in line):
                     refs.append(CodeRef("exec", r, i, line.strip()[:120], in_payload))
@@ -132,8 +183,8 @@ def scan(text: str, sub: Submission, rel: str, in_payload: bool = False) -> list
                         if cand in siblings:
                             refs.append(CodeRef("exec", siblings[cand], node.lineno, src(node.lineno), in_payload))
             low = fn.lower()
-            if low.endswith("load_inline") or low.endswith("cpp_extension.load") or "ctypes" in low \
-                    or low.endswith("cdll.loadlibrary") or low.endswith(".cdll"):
+            last = low.rsplit(".", 1)[-1]
+            if last in ("load_inline", "cdll", "pydll", "windll", "loadlibrary") or low.endswith("cpp_extension.load"):
                 refs.append(CodeRef("native", None, node.lineno, src(node.lineno), in_payload))
             elif low.split(".")[-1] in ("run", "call", "check_call", "check_output", "popen", "system") and \
                     any(c.split()[0] in COMPILERS for c in consts if c.strip()):
@@ -166,7 +217,7 @@ def check_counted_code(sub: Submission, profile: str = "record") -> CountedCode:
                     out.findings.append(finding(
                         "GC502", Severity.WARNING, sub, rel, ref.line,
                         f"native code built or loaded at run time{where}: `{ref.text}`; its source must be "
-                        f"counted in {counted.rel}", README_RULES, profile))
+                        f"counted in {counted.rel}", README_RULES, profile, in_payload=ref.in_payload))
                     continue
                 if ref.target and ref.target not in seen:
                     seen.add(ref.target)
@@ -176,7 +227,7 @@ def check_counted_code(sub: Submission, profile: str = "record") -> CountedCode:
                         "GC502", Severity.WARNING, sub, rel, ref.line,
                         f"{ref.target} is {'imported' if ref.kind == 'import' else 'executed'} by {rel}{where} "
                         f"(`{ref.text}`) but lives outside the counted file; all counted code should live in "
-                        f"{counted.rel}", README_RULES, profile))
+                        f"{counted.rel}", README_RULES, profile, in_payload=ref.in_payload))
     natives = [p for p in sub.other_files if p.suffix.lower() in NATIVE_SUFFIXES]
     for p in natives:
         rel = str(p.relative_to(sub.root)).replace("\\", "/") if p.is_relative_to(sub.root) else p.name

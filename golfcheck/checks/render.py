@@ -80,7 +80,9 @@ def size_text(size: dict) -> str:
                      + (f" ({e['format']})" if e.get("format") else ""))
     lim = size.get("limit", 16_000_000)
     tot = size.get("total_bytes")
-    head = (f"artifact: code {fmt_num(size.get('code_bytes'), ',')} + model {fmt_num(size.get('model_bytes'), ',')}"
+    cc = size.get("code_bytes_compressed")
+    code = fmt_num(size.get("code_bytes"), ",") + (f" (counted compressed: {cc:,})" if cc is not None else "")
+    head = (f"artifact: code {code} + model {fmt_num(size.get('model_bytes'), ',')}"
             f" = {fmt_num(tot, ',')} bytes of {lim:,}"
             + (f" (headroom {lim - tot:,})" if tot is not None else "")
             + (f"; compressor {size['compressor']}" if size.get("compressor") else "")
