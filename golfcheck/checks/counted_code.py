@@ -41,7 +41,7 @@ class CountedCode:
 
 _WRAPPER = re.compile(r"\bexec\s*\(|\beval\s*\(")
 _DECODERS = re.compile(r"b85decode|b64decode|a85decode|decompress|frombytes|unhexlify")
-_BLOB = re.compile(r"""[bB]?(['"])([^'"\\\n]{400,})\1""")
+_BLOB = re.compile(r"""[bB]?(['"])([^'"\\\n]{64,})\1""")
 
 
 def _fast_decode(text: str) -> list[str]:

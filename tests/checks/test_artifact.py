@@ -96,3 +96,16 @@ def test_gc502_code_bytes_include_the_executed_sibling(make_folder):
                         "train_gpt_decode.py": "y = 2\n" * 100})
     res = check_size(load_submission(root))
     assert res.code_bytes == len("exec(open('train_gpt_decode.py').read())\n") + 600
+
+
+def test_gc502_inside_a_self_extracting_wrapper(make_folder):
+    import base64
+
+    inner = "import os\nimport helper_mod\ndef main():\n    return helper_mod.X\n"
+    blob = lzma.compress(inner.encode(), format=lzma.FORMAT_RAW, filters=[{"id": lzma.FILTER_LZMA2}])
+    wrapper = ("import lzma as L,base64 as B\n"
+               f"exec(L.decompress(B.b85decode({base64.b85encode(blob).decode()!r}),format=L.FORMAT_RAW,"
+               "filters=[{'id':L.FILTER_LZMA2}]))\n")
+    root = make_folder({"train_gpt.py": wrapper, "helper_mod.py": "X = 1\n"})
+    (f,) = check_counted_code(load_submission(root)).findings
+    assert f.in_payload and f.line == 2 and "helper_mod.py is imported" in f.message
