@@ -462,13 +462,25 @@ class Calibration:
     arg: str  # the argument's source text
 
 
-def _token_arg(facts: Facts, node: cst.BaseExpression, tainted: set[str]) -> bool:
-    """Does this argument expression carry validation token data (not a tokenizer field or a size)?"""
-    if not (_names(node) & tainted):
-        return False
+def _is_scalar(node: cst.BaseExpression | None) -> bool:
+    """``len(val_tokens)``, ``val_tokens.numel() // n``, ``int(...)``: a size, not token data."""
     if isinstance(node, cst.Call):
-        name = (dotted_name(node.func) or "").rsplit(".", 1)[-1]
-        if name in _SCALAR_CALLS:
+        return (dotted_name(node.func) or "").rsplit(".", 1)[-1] in _SCALAR_CALLS
+    if isinstance(node, cst.BinaryOperation):
+        return _is_scalar(node.left) or _is_scalar(node.right)
+    return isinstance(node, (cst.Integer, cst.Float))
+
+
+def _token_arg(facts: Facts, f: Function, call: CallSite, node: cst.BaseExpression, tainted: set[str]) -> bool:
+    """Does this argument expression carry validation token data (not a tokenizer field or a size)?"""
+    if not (_names(node) & tainted) or _is_scalar(node):
+        return False
+    if not reaches_val(facts, f, _names(node), call.line):
+        return False
+    if isinstance(node, cst.Name):
+        last = max((a for a in f.assigns if node.value in a.targets and a.line < call.line),
+                   key=lambda a: a.line, default=None)
+        if last is not None and _is_scalar(last.value):
             return False
     if isinstance(node, cst.Attribute):
         attr = node.attr.value
@@ -509,7 +521,7 @@ def calibrations(facts: Facts) -> list[Calibration]:
                 continue
             args = [a.value for a in c.node.args]
             # a collector fed the output of one already reported (Hessians -> quantiser) is the same flow
-            val_args = [a for a in args if _token_arg(facts, a, tainted) and not (_names(a) & tainted) <= flagged_outputs]
+            val_args = [a for a in args if _token_arg(facts, f, c, a, tainted) and not (_names(a) & tainted) <= flagged_outputs]
             if val_args:
                 out.append(Calibration(facts, f, c, "val", facts.code(val_args[0])))
                 flagged_outputs |= _outputs(f, c)

@@ -90,10 +90,11 @@ class ValCalibration(Rule):
                 return {}
 
             def main(model, train_loader, val_tokens):
-                hessians = collect_hessians(model, train_loader, len(val_tokens))
+                n_batches = val_tokens.numel() // 65536
+                hessians = collect_hessians(model, train_loader, n_batches)
                 return hessians
             """,
-            trap="Hessians from the training loader; only the size of val is read",
+            trap="Hessians from the training loader; only a size derived from val is passed",
         ),
     )
     INVALID = (
