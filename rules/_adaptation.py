@@ -48,8 +48,8 @@ _VAL_PATH = re.compile(r"(^|[._])(val_files|val_pattern|val_glob|val_path|val_pa
 _NOT_OPTIMIZER = re.compile(r"sched|scheduler|lr_|swa|ema|warmdown|profiler|prof\b", re.I)
 _WARMUP = re.compile(r"warm[\s_-]?up|warming", re.I)
 _RESET = re.compile(r"reset", re.I)
-_SERIALISE = re.compile(
-    r"(^|\.)(save|serialize|serialise|compress)$|quantiz|quantis|gptq|^(torch\.save)$|export", re.I)
+_SERIALISE = re.compile(r"save|seriali[sz]|compress|quanti[sz]|gptq|export", re.I)
+_NOT_SERIALISE = re.compile(r"dequant|decompress|load", re.I)
 _BYTE_ACC = re.compile(r"byte", re.I)
 _MAX_LIFT = 5
 
@@ -376,7 +376,7 @@ def _serialise_after(facts: Facts, chain: list[Site]) -> int | None:
     for site in chain:
         for c in site.function.calls:
             name = facts.qualify(c.func) or c.name or ""
-            if c.line > site.line and _SERIALISE.search(name) and "dequant" not in name.lower():
+            if c.line > site.line and _SERIALISE.search(name) and not _NOT_SERIALISE.search(name):
                 return c.line
     return None
 
