@@ -253,10 +253,11 @@ def data_taint(facts: Facts, f: Function) -> set[str]:
     marker_lines = {int(n[n.index(":") + 1:-1]) for n in tainted if n.startswith("<")}
     clean = {n for n in tainted if not n.startswith("<") and n not in assigned and not METRIC_NAME.search(last(n))}
     clean |= {t for a in f.assigns if a.line in marker_lines for t in a.targets}
+    calls = {id(c.node): c for c in f.calls}
     for _ in range(6):
         before = len(clean)
         for a in f.assigns:
-            if a.reads & clean:
+            if a.reads & clean and _returns_data(facts, f, calls.get(id(a.value))):
                 clean.update(t for t in a.targets if not METRIC_NAME.search(last(t)))
         for loop in f.loops.values():
             if loop.iter_reads & clean:
@@ -264,3 +265,18 @@ def data_taint(facts: Facts, f: Function) -> set[str]:
         if len(clean) == before:
             break
     return clean
+
+
+def _returns_data(facts: Facts, f: Function, call) -> bool:
+    """False when ``call`` is a local function whose return values are not derived from its val inputs
+    (``base_model = train_model(h, val_data)`` returns a model trained on train data, not val data)."""
+    if call is None:
+        return True
+    targets = facts.resolve_call(f, call)
+    if not targets:
+        return True
+    for g in targets:
+        tainted = facts.val_tainted(g)
+        if any(r & tainted for r in g.returns):
+            return True
+    return False

@@ -57,17 +57,17 @@ class TransformedBytes(Rule):
                                   f"{s.env or s.key} is off ({s.value!r}) while {where} points at CaseOps shards: the "
                                   "byte LUT then counts the transformed pieces instead of the raw-byte sidecar",
                                   evidence=proof[0] if proof else "")
-            if has_sidecar:
+            if has_sidecar or not (list(lut_builders(facts)) or facts.by_name("build_sentencepiece_luts")):
                 continue
-            for s in ctx.config.settings.values():
-                if s.path == facts.path and isinstance(s.value, str) and re.search(r"tokenizer|data|dataset", s.key) \
-                        and TRANSFORMED.search(s.value):
-                    if not list(lut_builders(facts)) and not facts.by_name("build_sentencepiece_luts"):
-                        continue
-                    yield ctx.finding(self, facts, s.line or 1,
-                                      f"{s.env or s.key} = {s.value!r} is a transformed-text tokenizer/dataset, and no "
-                                      "raw-byte sidecar is read: the byte denominator is counted on transformed pieces")
-                    break
+            hit = next(((s.line or 1, f"{s.env or s.key} = {s.value!r}") for s in ctx.config.settings.values()
+                        if s.path == facts.path and isinstance(s.value, str)
+                        and re.search(r"tokenizer|data|dataset", s.key) and TRANSFORMED.search(s.value)), None)
+            hit = hit or next(((line, repr(v)) for v, line in facts.strings
+                               if TRANSFORMED.search(v) and re.search(r"\.model$|fineweb10B_|_bpe", v)), None)
+            if hit:
+                yield ctx.finding(self, facts, hit[0],
+                                  f"{hit[1]} is a transformed-text tokenizer/dataset and no raw-byte sidecar is read: "
+                                  "the byte denominator is counted on transformed pieces, not the original bytes")
 
     VALID = (
         Example(
@@ -118,5 +118,16 @@ class TransformedBytes(Rule):
                 return base_bytes
             """,
             trap="casefold tokenizer with no raw-byte sidecar (PR #1873)", lines=(2,),
+        ),
+        Example(
+            """
+            import os
+            class Hyperparameters:
+                data_dir = os.environ.get("DATA_DIR", "./data/")
+                tokenizer_path = os.path.join(data_dir, "tokenizers", "fineweb_10240_casefold_bpe.model")
+            def build_sentencepiece_luts(sp, n):
+                return [1 if sp.is_byte(i) else len(sp.id_to_piece(i).encode()) for i in range(n)]
+            """,
+            trap="casefold tokenizer path built with os.path.join (PR #1707)", lines=(4,),
         ),
     )

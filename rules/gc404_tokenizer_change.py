@@ -45,11 +45,17 @@ class TokenizerChange(Rule):
         tail = (f"; {readme[0]} shows byte-accounting evidence (`{proof.group(0)}`): confirm it covers the full val set"
                 if proof else "; show a full decode of the val set whose byte total matches the denominator")
         for facts in code_files(ctx):
+            named = False
+            for v, line in facts.strings:
+                if v.endswith(".model") and re.search(r"bpe|token|sp\d|spm", v, re.I) and not CANONICAL_TOKENIZERS.search(v):
+                    yield ctx.finding(self, facts, line, f"non-canonical tokenizer {v!r}{tail}", severity=sev)
+                    named = True
+                    break
             for s in ctx.config.settings.values():
                 if s.path != facts.path:
                     continue
                 if TOKENIZER_KEY.match(s.key) and isinstance(s.value, str) and s.value.endswith(".model") \
-                        and not CANONICAL_TOKENIZERS.search(s.value):
+                        and not CANONICAL_TOKENIZERS.search(s.value) and not named:
                     yield ctx.finding(self, facts, s.line or 1, f"non-canonical tokenizer {s.value!r}{tail}", severity=sev)
                 elif s.key == "vocab_size" and isinstance(s.value, int) and s.value not in CANONICAL_VOCABS:
                     yield ctx.finding(self, facts, s.line or 1, f"vocabulary size {s.value} is not a canonical "

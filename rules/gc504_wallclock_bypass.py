@@ -47,20 +47,24 @@ class WallclockBypass(Rule):
             yield from self._warmup(ctx, facts)
 
     def _cap(self, ctx, facts, soft):
+        def bad(v):
+            try:
+                v = float(v)
+            except (TypeError, ValueError):
+                return None
+            return "disables the cap" if v == 0 else (f"exceeds {LIMIT:g} s" if v > LIMIT else None)
+
         for s in ctx.config.settings.values():
             if s.path != facts.path or s.key != "max_wallclock_seconds":
                 continue
-            for label, v in (("effective value", s.value), ("default", s.default)):
-                try:
-                    v = float(v)
-                except (TypeError, ValueError):
-                    continue
-                if v > LIMIT or v == 0:
-                    why = "disables the cap" if v == 0 else f"exceeds {LIMIT:g} s"
-                    src = f" (from {s.source})" if label == "effective value" and s.source else ""
-                    yield ctx.finding(self, facts, s.line or 1, f"MAX_WALLCLOCK_SECONDS {label} {v:g}{src} {why}",
-                                      severity=soft)
-                    break
+            eff, dflt = bad(s.value), bad(s.default)
+            if eff:
+                src = f" (from {s.source})" if s.source else ""
+                yield ctx.finding(self, facts, s.line or 1, f"MAX_WALLCLOCK_SECONDS = {s.value!r}{src} {eff}", severity=soft)
+            elif dflt:
+                yield ctx.finding(self, facts, s.line or 1,
+                                  f"MAX_WALLCLOCK_SECONDS defaults to {s.default!r} ({dflt}); the run configuration sets "
+                                  f"{s.value!r} ({s.source}), so the reported run is capped", severity=Severity.NOTE)
 
     def _stop_step(self, ctx, facts):
         for s in ctx.config.settings.values():
