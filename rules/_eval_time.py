@@ -270,7 +270,8 @@ class Smear:
     function: Function
     node: cst.Call
     line: int
-    masked: bool  # the function compares input ids with BOS (or reads a BOS mask)
+    masked: bool  # the mixed term or its gate compares input ids with BOS (or reads a BOS mask)
+    call: CallSite | None = None
 
 
 def _slice_is(sub: cst.Subscript, lower: str | None, upper: str | None, facts: Facts) -> bool:
@@ -298,7 +299,8 @@ def _prev_shift(facts: Facts, call: cst.Call) -> bool:
     return not any(IDS_NAME.search(dotted_name(s.value) or "") for s in shifted)
 
 
-def _compares_ids(f: Function) -> bool:
+def _compares_ids(node: cst.CSTNode | None) -> bool:
+    """``input_ids[:, 1:] != BOS_ID`` / ``ids == 1``: a comparison on token ids or a BOS name."""
     found = False
 
     class V(cst.CSTVisitor):
@@ -310,22 +312,27 @@ def _compares_ids(f: Function) -> bool:
                     if base and (IDS_NAME.search(base) or BOS_NAME.search(base)):
                         found = True
 
-    if f.node is not None:
-        f.node.visit(V())
+    if node is not None:
+        node.visit(V())
     return found
 
 
+def _masked(facts: Facts, f: Function, call: CallSite) -> bool:
+    """The mixed term (or its gate, a few assignments back) is masked at BOS."""
+    if _compares_ids(call.node) or any(BOS_NAME.search(n) for n in call.reads):
+        return True
+    start = Assignment((), call.node, call.reads, call.line, call.col, call.ctx)
+    reads, chain = _closure_reads([f], start)
+    return any(BOS_NAME.search(n) for n in reads) or any(_compares_ids(a.value) for a in chain[1:])
+
+
 def smear_sites(facts: Facts) -> list[Smear]:
-    """Previous-token mixing sites, with whether each masks the BOS position."""
+    """Previous-token mixing sites, each with whether it masks the BOS position."""
     out = []
     for f in facts.functions.values():
-        cats = [c for c in f.calls if c.name in ("cat", "concat", "concatenate") and _prev_shift(facts, c.node)]
-        if not cats:
-            continue
-        reads = {n for c in f.calls for n in c.reads} | {n for a in f.assigns for n in a.reads}
-        masked = any(BOS_NAME.search(n) for n in reads) or _compares_ids(f)
-        for c in cats:
-            out.append(Smear(f, c.node, c.line, masked))
+        for c in f.calls:
+            if c.name in ("cat", "concat", "concatenate") and _prev_shift(facts, c.node):
+                out.append(Smear(f, c.node, c.line, _masked(facts, f, c), c))
     return out
 
 
@@ -586,3 +593,39 @@ def byte_sidecars(facts: Facts) -> list[tuple[int, str]]:
     """(line, literal) of the raw-byte sidecar path (CaseOps ``fineweb_val_bytes_*``); first one per file."""
     hits = sorted((line, s) for s, line in facts.strings if SIDECAR.search(s))
     return hits[:1]
+
+
+def env_guard_off(facts: Facts, call: CallSite | None, config) -> str | None:
+    """``if os.environ.get("X", "0") == "1":`` around ``call`` that the run configuration does not take.
+
+    The engine's dormancy evaluates flags read into settings; inline environment comparisons are
+    evaluated here. Returns the reason, or None.
+    """
+    if call is None:
+        return None
+    for guard in call.ctx.guards:
+        test = guard.test
+        if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Call)):
+            continue
+        func = facts.qualify(dotted_name(test.left.func)) or ""
+        args = test.left.args
+        comp = test.comparisons[0]
+        if func not in ("os.environ.get", "os.getenv") or not args or not isinstance(args[0].value, cst.SimpleString):
+            continue
+        if not isinstance(comp.comparator, cst.SimpleString) or not isinstance(comp.operator, (cst.Equal, cst.NotEqual)):
+            continue
+        name = args[0].value.evaluated_value
+        setting = config.get(name)
+        if setting is not None and setting.value is not None:
+            raw = str(setting.value)
+        elif len(args) > 1 and isinstance(args[1].value, cst.SimpleString):
+            raw = args[1].value.evaluated_value
+        else:
+            continue
+        equal = raw == comp.comparator.evaluated_value
+        taken = equal if isinstance(comp.operator, cst.Equal) else not equal
+        if guard.negated:
+            taken = not taken
+        if not taken:
+            return f"under `{facts.code(test)}` with {name}={raw}, which this run does not take"
+    return None

@@ -4,7 +4,7 @@ import re
 
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
-from ._eval_time import isolates_documents, smear_sites
+from ._eval_time import env_guard_off, isolates_documents, smear_sites
 
 RULING_DATE = "2026-04-26"  # cocohearts' audit on PR #1797
 
@@ -77,6 +77,9 @@ class SmearBosLeak(Rule):
                     message += (f"; this record predates the {RULING_DATE} ruling, and the unmasked #1667 "
                                 f"record is still on the leaderboard (merged precedent)")
                 severity = Severity.WARNING if (before and ctx.options.history) else None
+                off = env_guard_off(facts, site.call, ctx.config)
+                if off:
+                    message, severity = f"dormant: {off}; {message}", Severity.NOTE
                 yield ctx.finding(self, facts, site.node, message, severity=severity)
 
     VALID = (
@@ -174,6 +177,25 @@ class SmearBosLeak(Rule):
             files={"train_seed0.log": "smear_gate_enabled: False\nstep:1/10 train_loss:4.0\nval_bpb:1.10\n"},
             trap="unmasked but disabled (logs echo False): the engine reports it as a dormant note",
             severity=Severity.NOTE,
+            lines=(11,),
+        ),
+        Example(
+            """
+            import os
+            import torch
+
+            def forward_logits(self, input_ids, cu_seqlens):
+                x = self.tok_emb(input_ids)
+                g = torch.sigmoid(self.smear_gate(x[:, 1:]))
+                if os.environ.get("SMEAR_GATE_BOS_FIX", "0") == "1":
+                    not_bos = (input_ids[:, 1:] != 1).to(x.dtype).unsqueeze(-1)
+                    x = torch.cat([x[:, :1], x[:, 1:] + g * x[:, :-1] * not_bos], dim=1)
+                else:
+                    x = torch.cat([x[:, :1], x[:, 1:] + g * x[:, :-1]], dim=1)
+                return self.blocks(x, cu_seqlens=cu_seqlens)
+            """,
+            files={"README.md": "```\nSMEAR_GATE_BOS_FIX=0 SMEAR_GATE_ENABLED=1 torchrun train_gpt.py\n```\n"},
+            trap="the BOS fix exists behind an inline env flag that the run command leaves off (#2135 README)",
             lines=(11,),
         ),
     )

@@ -18,6 +18,7 @@ class SlidingWindowEval(Rule):
     traps = (
         "Re-scoring the overlap or keeping the best of several passes is GC104, not this note.",
         "Optimising a delta on the window before scoring it is GC105/GC106.",
+        "EVAL_STRIDE=0 in the run configuration selects the non-overlapping eval: no note.",
     )
     rulings = (
         Ruling("README: 'we allow evaluation at any sequence length'", "https://github.com/openai/parameter-golf/blob/main/README.md"),
@@ -25,6 +26,8 @@ class SlidingWindowEval(Rule):
 
     def check(self, ctx):
         stride = ctx.config.get("eval_stride")
+        if stride is not None and stride.value == 0:
+            return  # EVAL_STRIDE=0 selects the plain chunked eval: nothing to recognise in this run
         value = f" (EVAL_STRIDE={stride.value}, {stride.source})" if stride is not None else ""
         for facts in ctx.facts:
             for f in sliding_window_evals(facts):
