@@ -1,0 +1,199 @@
+"""GC104 — two-pass or full rescoring: tokens scored again after the state has seen them."""
+
+import re
+
+import libcst as cst
+
+from golfcheck.findings import Severity
+from golfcheck.rule import Example, Rule, Ruling
+from golfcheck.runconfig import truthy
+
+from . import _ngram
+
+RESCORE_SETTING = re.compile(r"two_?pass|rescore", re.I)
+
+
+def _is_scorer(facts, g) -> bool:
+    if g.node is None:
+        return False
+    if _ngram.loss_sinks(facts, g):
+        return True
+    lossy = _ngram.per_token_losses(facts, g)
+    fl = _ngram.flow(facts, g)
+    derived = fl.forward(lossy | {t for e in fl.edges if e.targets and e.targets[0] in fl.accumulated for t in e.targets})
+    return bool(_ngram._return_reads(g, None) & derived)
+
+
+def _exclusive(a, b) -> bool:
+    """Two call sites in the body and the else branch of the same ``if``."""
+    ga = {(g.line, g.negated) for g in a.ctx.guards}
+    return any((line, not neg) in ga for line, neg in ((g.line, g.negated) for g in b.ctx.guards))
+
+
+def _results(facts, fn, call) -> set[str]:
+    e = _ngram.flow(facts, fn).assignment_of(call.node)
+    return set(e.targets) if e is not None else set()
+
+
+class Rescoring(Rule):
+    id = "GC104"
+    name = "rescoring-pass"
+    severity = Severity.ERROR
+    summary = "Tokens are scored a second time (after the cache or model has seen them) and the re-scored loss is reported."
+    rationale = (
+        "Each validation token gets exactly one BPB term, computed at its single left-to-right visit "
+        "(Issue #1017, C4). Re-scoring early chunks once the cache is warm, or rescoring every token "
+        "against a cache built from all of val, reports losses that depend on the tokens themselves. "
+        "PRs #846, #869 and #870 were closed for it."
+    )
+    looks_for = (
+        "In one function: a scoring call whose per-chunk results are later replaced by a second scoring "
+        "call over the same chunks (`chunk_losses[ci] = ...` in two passes, `total - old + new`); or a "
+        "scoring call that consumes the first pass's stored per-token outputs together with state built from "
+        "validation data, whose result is returned. Config tells (NGRAM_TWOPASS*, *RESCORE*) enabled in the "
+        "run configuration without a located pass are a warning."
+    )
+    traps = (
+        "Sliding-window eval: overlapping context is not rescoring; each token is scored once.",
+        "Diagnostic evals that are logged but not reported (pre-quant, post-EMA) are fine: only results "
+        "that reach the returned/reported value count.",
+        "Two scoring calls in the body and the else branch of the same if are alternatives, not passes.",
+    )
+    rulings = (
+        Ruling("Issue #1017, condition C4", "https://github.com/openai/parameter-golf/issues/1017",
+               "each validation token is scored exactly once; no rescoring, no second pass"),
+        Ruling("PR #846 (closed)", "https://github.com/openai/parameter-golf/pull/846", "two-pass n-gram rescoring"),
+        Ruling("PR #869 (closed)", "https://github.com/openai/parameter-golf/pull/869", "NGRAM_TWOPASS_CHUNKS=63"),
+        Ruling("PR #870 (closed)", "https://github.com/openai/parameter-golf/pull/870", "full rescore against a complete cache"),
+    )
+
+    def check(self, ctx):
+        found = False
+        for facts in ctx.facts:
+            for fn in facts.iter_functions():
+                for f in self._passes(ctx, facts, fn):
+                    found = True
+                    yield f
+        if not found:
+            yield from self._config_tells(ctx)
+
+    def _passes(self, ctx, facts, fn):
+        fl = _ngram.flow(facts, fn)
+        scored = [(c, g) for c in fn.calls for g in facts.resolve_call(fn, c)[:1] if _is_scorer(facts, g)]
+        returned = _ngram._return_reads(fn, None)
+        reported = lambda names: bool(fl.forward(names) & returned) or _ngram.reaches_loss(facts, fn, names) is not None
+        for i, (c1, g1) in enumerate(scored):
+            r1 = _results(facts, fn, c1)
+            for c2, g2 in scored[i + 1:]:
+                if c2.line <= c1.line or _exclusive(c1, c2) or (c1.ctx.loops and set(c1.ctx.loops) & set(c2.ctx.loops)):
+                    continue
+                r2 = _results(facts, fn, c2)
+                if not r1 or not r2:
+                    continue
+                d1 = fl.forward(r1, skip=lambda e: e.line > c2.line)
+                d2 = fl.forward(r2, skip=lambda e: e.line < c2.line)
+                # (a) pass-2 values overwrite or are swapped into what pass 1 filled
+                filled = {t for e in fl.edges if c1.line <= e.line < c2.line and e.reads & d1 for t in e.targets}
+                for e in fl.edges:
+                    if e.line > c2.line and e.reads & d2 and set(e.targets) & filled and (e.subscript_store or set(e.targets) & e.reads):
+                        if reported(set(e.targets)):
+                            yield ctx.finding(self, facts, c2.node,
+                                              f"second scoring pass `{facts.code(c2.node.func)}` over tokens already scored at line "
+                                              f"{c1.line}; line {e.line} replaces their first-pass loss in the reported result")
+                            return
+                # (b) pass 2 rescores pass 1's stored per-token outputs against state built from val
+                args = frozenset().union(*c2.arg_reads, *(k[1] for k in c2.kw_reads))
+                val = facts.val_tainted(fn)
+                if facts.on_eval_path(fn) and args & d1 and args & val - d1 and reported(r2):
+                    yield ctx.finding(self, facts, c2.node,
+                                      f"`{facts.code(c2.node.func)}` rescores the per-token outputs of the pass at line {c1.line} "
+                                      f"with state built from validation data, and its loss is the one returned")
+                    return
+
+    def _config_tells(self, ctx):
+        for key, s in ctx.config.settings.items():
+            if not RESCORE_SETTING.search(key) or not truthy(s.value):
+                continue
+            facts = next((f for f in ctx.facts if f.path == s.path), None)
+            if facts is None or not s.line:
+                continue
+            yield ctx.finding(self, facts, s.line,
+                              f"`{s.env or key}` = {s.value!r} enables a rescoring/two-pass mode; golfcheck could not "
+                              f"locate the second pass statically, so a reviewer must check which loss is reported",
+                              severity=Severity.WARNING)
+
+    VALID = (
+        Example(
+            """
+            import torch
+            def eval_val_sliding(model, val_tokens, seq_len, stride):
+                loss_sum = 0.0
+                for ws in range(0, len(val_tokens) - seq_len, stride):
+                    chunk = val_tokens[ws:ws + seq_len + 1]
+                    nll = model.nll(chunk[:-1], chunk[1:])
+                    s = 0 if ws == 0 else seq_len - stride
+                    loss_sum += nll[s:].sum()
+                return loss_sum
+            def main(model, val_tokens):
+                pre = eval_val_sliding(model, val_tokens, 1024, 64)
+                print(f"diagnostic pre-quant val_loss:{pre}")
+                final = eval_val_sliding(model, val_tokens, 1024, 64)
+                print(f"final val_loss:{final}")
+            """,
+            trap="sliding-window overlap and a logged diagnostic eval are not rescoring",
+        ),
+    )
+    INVALID = (
+        Example(
+            """
+            import numpy as np
+            def score_chunk(model, cache, val_tokens, ci):
+                cl = 0.0
+                p = model.prob(val_tokens, ci, cache)
+                cl += float((-np.log(p)).sum())
+                return cl
+            def eval_ngram(model, cache, val_tokens, n_chunks, twopass_chunks):
+                chunk_losses = [None] * n_chunks
+                for ci in range(n_chunks):
+                    cl = score_chunk(model, cache, val_tokens, ci)
+                    chunk_losses[ci] = cl
+                    cache.update(val_tokens, ci)
+                for ci in range(twopass_chunks):
+                    cl = score_chunk(model, cache, val_tokens, ci)
+                    chunk_losses[ci] = cl
+                return sum(chunk_losses)
+            """,
+            trap="PR #869 shape: pass 2 re-scores early chunks with the warm cache and replaces their losses",
+            lines=(14,),
+        ),
+        Example(
+            """
+            import numpy as np
+            def score_store(model, val_tokens):
+                loss_sum = 0.0
+                model_p = model.target_probs(val_tokens)
+                loss_sum += float(-np.log(model_p).sum())
+                return model_p, loss_sum
+            def rescore(cache, model_p, tokens_np):
+                p = 0.5 * model_p + 0.5 * cache.prob(tokens_np)
+                nll = -np.log(p)
+                return nll.mean()
+            def eval_two_pass(model, val_tokens, cache):
+                model_p, pass1_loss = score_store(model, val_tokens)
+                tokens_np = val_tokens.numpy()
+                cache.build_full(tokens_np)
+                val_loss = rescore(cache, model_p, tokens_np)
+                return val_loss
+            """,
+            trap="PR #870 shape: full cache from all of val, then every stored prediction rescored",
+            lines=(15,),
+        ),
+        Example(
+            """
+            import os
+            NGRAM_TWOPASS = int(os.environ.get("NGRAM_TWOPASS", "1"))
+            """,
+            trap="config tell with no located pass",
+            severity=Severity.WARNING,
+        ),
+    )
