@@ -377,27 +377,47 @@ def _number(value) -> float | None:
         return None
 
 
-def enabled_experts(config) -> tuple[list[str], list[ExpertSetting]]:
+def enabled_experts(config, value=None) -> tuple[list[str], list[ExpertSetting]]:
     """Experts that read the realised token and are switched on in the effective run configuration.
 
     An expert is on when its strength (beta/boost) is non-zero and its probability gate (tau/threshold),
     if any, can be met (<= 1). The agreement bonus only matters when another realised-token expert is on.
+    ``value(setting)`` overrides where a value is read from (one log's echoes).
     """
     found = expert_settings(config)
+    get = value or (lambda s: s.value)
     on: list[str] = []
     for expert in ("within", "word"):
         strength = [e for e in found if e.expert == expert and e.role == "strength"]
         gates = [e for e in found if e.expert == expert and e.role == "gate"]
         if not strength:
             continue
-        if all((_number(e.setting.value) or 0.0) == 0.0 for e in strength):
+        if all((_number(get(e.setting)) or 0.0) == 0.0 for e in strength):
             continue
-        if gates and all((_number(g.setting.value) or 0.0) > 1.0 for g in gates):
+        if gates and all((_number(get(g.setting)) or 0.0) > 1.0 for g in gates):
             continue
         on.append(expert)
-    if on and any((_number(e.setting.value) or 0.0) != 0.0 for e in found if e.expert == "agree"):
+    if on and any((_number(get(e.setting)) or 0.0) != 0.0 for e in found if e.expert == "agree"):
         on.append("agree")
     return on, found
+
+
+def experts_by_log(ctx) -> dict[str, list[str]]:
+    """For each log that echoes expert settings: the realised-token experts that run was using."""
+    from golfcheck.runconfig import log_echoes, parse_scalar
+
+    found = expert_settings(ctx.config)
+    out: dict[str, list[str]] = {}
+    for rel, text in ctx.logs:
+        echoes = log_echoes(text)
+        vals = {}
+        for e in found:
+            for key in (e.setting.key, (e.setting.env or "").lower()):
+                if key and key in echoes:
+                    vals[id(e.setting)] = parse_scalar(echoes[key])
+        if vals:
+            out[rel] = enabled_experts(ctx.config, lambda s, v=vals: v.get(id(s), s.value))[0]
+    return out
 
 
 def setting_reads(facts: Facts, key: str) -> list[int]:

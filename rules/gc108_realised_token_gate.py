@@ -2,7 +2,7 @@
 
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
-from ._eval_time import enabled_experts, realised_gate_sites, setting_reads
+from ._eval_time import enabled_experts, experts_by_log, realised_gate_sites, setting_reads
 
 
 def _describe(found, experts) -> str:
@@ -51,7 +51,15 @@ class RealisedTokenGate(Rule):
     def check(self, ctx):
         on, found = enabled_experts(ctx.config)
         if on:
-            yield self._config_finding(ctx, on, found)
+            finding = self._config_finding(ctx, on, found)
+            by_log = experts_by_log(ctx)
+            clean = sorted(rel for rel, experts in by_log.items() if not experts)
+            if clean:  # e.g. original runs with the experts on, token-only replays with them off (#2018)
+                dirty = sorted(rel for rel, experts in by_log.items() if experts)
+                finding = finding.with_severity(Severity.WARNING, (
+                    f"the logs disagree: {', '.join(dirty) or 'the run configuration'} ran with them on, "
+                    f"{', '.join(clean)} with them off; a reviewer must check which run produced the reported score"))
+            yield finding
         for facts in ctx.facts:
             for site in realised_gate_sites(facts):
                 off = not on and any(e.role == "strength" for e in found)

@@ -80,3 +80,13 @@ def test_gc108_tilt_disabled_in_logs_is_dormant(tmp_path):
 
 def test_gc108_defaults_off_is_clean(tmp_path):
     assert audit(tmp_path, {"train_gpt.py": EXPERTS}, "GC108") == []
+
+
+def test_gc108_logs_that_disagree_ask_for_review(tmp_path):
+    on = "within_tau: 0.45\nwithin_boost: 0.75\nstep:1/10 train_loss:4.0\nval_bpb:1.1\n"
+    off = "within_tau: 999.0\nwithin_boost: 0.0\nstep:1/10 train_loss:4.0\nval_bpb:1.1\n"
+    files = {"train_gpt.py": EXPERTS.replace('"99.0"', '"0.45"').replace('"0.0"', '"0.75"'),
+             "train_seed42.log": on, "replay/run_tokenonly.log": off}
+    found = audit(tmp_path, files, "GC108")
+    assert [f.severity for f in found] == [Severity.WARNING]
+    assert "the logs disagree" in found[0].message
