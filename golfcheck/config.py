@@ -11,6 +11,7 @@ from golfcheck.errors import GolfcheckError
 KEYS = {"select", "ignore", "fail-on", "respect-suppressions", "format", "jobs", "limits", "history"}
 LIMIT_KEYS = {"artifact-bytes", "train-seconds", "eval-seconds", "min-seeds"}
 FAIL_ON = ("error", "warning", "note", "never")
+FORMATS = ("text", "json", "sarif", "github")  # as golfcheck.formatters.FORMATS (not imported: keeps config light)
 
 
 @dataclass
@@ -54,7 +55,7 @@ def load_config(explicit: str | None = None, start: Path | None = None) -> Confi
     except (OSError, UnicodeDecodeError) as exc:
         raise GolfcheckError(f"cannot read configuration: {exc}", str(path)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise GolfcheckError(f"invalid TOML: {exc}", str(path)) from None
+        raise GolfcheckError(f"invalid TOML: {' '.join(str(exc).split())}", str(path)) from None
     table = data.get("tool", {}).get("golfcheck")
     if table is None:
         return Config(path=None)
@@ -78,9 +79,11 @@ def load_config(explicit: str | None = None, start: Path | None = None) -> Confi
                 raise GolfcheckError(f"[tool.golfcheck] {key} must be true or false", str(path))
             setattr(cfg, attr, table[key])
     if "format" in table:
-        cfg.format = str(table["format"])
+        if table["format"] not in FORMATS:
+            raise GolfcheckError(f"[tool.golfcheck] format must be one of {', '.join(FORMATS)}", str(path))
+        cfg.format = table["format"]
     if "jobs" in table:
-        if not isinstance(table["jobs"], int) or table["jobs"] < 0:
+        if not isinstance(table["jobs"], int) or isinstance(table["jobs"], bool) or table["jobs"] < 0:
             raise GolfcheckError("[tool.golfcheck] jobs must be a non-negative integer (0 = all cores)", str(path))
         cfg.jobs = table["jobs"]
     if "limits" in table:

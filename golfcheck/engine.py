@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
+import traceback
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -20,7 +21,7 @@ import libcst as cst
 
 from golfcheck.facts import Facts
 from golfcheck.findings import Finding, Severity
-from golfcheck.runconfig import RunConfig, resolve, settings_from_code
+from golfcheck.runconfig import RunConfig, resolve, settings_from_code, settings_from_facts  # noqa: F401
 from golfcheck.source import Normaliser, native_file_findings
 
 SUPPRESSION = re.compile(r"#\s*golfcheck:\s*ignore(?:\[(?P<codes>[^\]]*)\])?(?P<reason>.*)$")
@@ -148,7 +149,7 @@ def build_context(root: Path, code_rels: list[str], submission=None, options: Op
     norm = normaliser.run(code_rels)
     settings = []
     for facts in normaliser.facts:
-        settings.extend(settings_from_code(facts.module, facts.path))
+        settings.extend(settings_from_facts(facts))
     ctx = AuditContext(root, normaliser.facts, RunConfig(), submission, list(norm.findings), options or Options())
     if submission is not None:
         rels = [str(p.relative_to(root)) for p in getattr(submission, "other_files", [])]
@@ -167,10 +168,12 @@ def run_rules(ctx: AuditContext, rules=None) -> list[Finding]:
         if not _selected(rule_cls.id, opts.select, opts.ignore):
             continue
         try:
-            findings.extend(rule_cls().check(ctx))
+            findings.extend(rule_cls().check(ctx) or ())
         except RecursionError:
             findings.append(Finding("GC002", Severity.WARNING, ctx.facts[0].path if ctx.facts else ".", 1, 0,
                                     f"{rule_cls.id} could not analyse this code (nesting too deep)"))
+        except Exception as exc:  # noqa: BLE001 - one rule's bug must not lose the file's other findings
+            findings.append(rule_crash_finding(ctx, rule_cls, exc))
     findings = [_dormancy(ctx, f) for f in findings]
     sups = [s for facts in ctx.facts for s in suppressions_in(facts)]
     if _selected("GC003", opts.select, opts.ignore):
@@ -185,6 +188,26 @@ def run_rules(ctx: AuditContext, rules=None) -> list[Finding]:
             seen.add(key)
             unique.append(f)
     return unique
+
+
+def rule_crash_finding(ctx: AuditContext, rule_cls, exc: BaseException) -> Finding:
+    """A visible one-line finding for a rule that raised: names the rule and where it failed."""
+    where = ""
+    tb = exc.__traceback__
+    frames = traceback.extract_tb(tb) if tb is not None else []
+    for fr in reversed(frames):  # the innermost frame inside a rule module (or the innermost at all)
+        if "/rules/" in fr.filename.replace("\\", "/"):
+            where = f" at rules/{Path(fr.filename).name}:{fr.lineno}"
+            break
+    else:
+        if frames:
+            where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}"
+    path = ctx.facts[0].path if ctx.facts else "."
+    name = getattr(rule_cls, "name", "")
+    return Finding("GC002", Severity.WARNING, path, 1, 0,
+                   f"internal error in rule {rule_cls.id} ({name}): {type(exc).__name__}: {str(exc)[:200]}{where}; "
+                   "its findings for this submission are missing and need a human reviewer",
+                   ruling="golfcheck policy: code the tool could not check needs a human reviewer")
 
 
 def _dormancy(ctx: AuditContext, f: Finding) -> Finding:

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Iterator
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from golfcheck.runconfig import RunConfig, truthy
+from golfcheck.runconfig import ENV_GETTERS, RunConfig, truthy
 from golfcheck.source import Source, dotted_name
 
 MODULE = "<module>"
@@ -202,6 +202,11 @@ class _Collector(cst.CSTVisitor):
         self.functions[MODULE] = module
         self.stack.append(module)
         self.consts: dict[str, cst.BaseExpression] = {}  # module-level NAME = <expr> (wrapper payloads)
+        # run-configuration candidates, in source order: assignments whose value reads the environment
+        # and argparse add_argument calls (the run-config resolver needs no second visit)
+        self._settings: list[list] = []  # [kind, node, line, keep]
+        self._env_reads = 0
+        self._assign_marks: list[tuple[int, int]] = []
 
     # -- bottom-up names read: every node's reads are the union of its children's (one pass, no re-visits)
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -343,9 +348,15 @@ class _Collector(cst.CSTVisitor):
         self.guard_stack.pop()
 
     # -- facts
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "add_argument":
+            self._settings.append(["argparse", node, self.pos(node)[0], True])
+
     def leave_Call(self, node: cst.Call) -> None:
         line, col, _ = self.pos(node)
         func = dotted_name(node.func)
+        if func in ENV_GETTERS:
+            self._env_reads += 1
         if func is None and isinstance(node.func, cst.Attribute):
             name = node.func.attr.value
             receiver = self.r(node.func.value)
@@ -375,12 +386,28 @@ class _Collector(cst.CSTVisitor):
                     reads = reads | frozenset(n for el in t.slice for n in self.r(el))
         self.fn.assigns.append(Assignment(tuple(names), value, reads, line, col, self.ctx(), op, sub, node))
 
+    def _mark_assign(self, node) -> None:
+        self._assign_marks.append((len(self._settings), self._env_reads))
+        self._settings.append(["assign", node, self.pos(node)[0], False])
+
+    def _unmark_assign(self) -> None:
+        index, before = self._assign_marks.pop()
+        self._settings[index][3] = self._env_reads > before
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self._mark_assign(node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._mark_assign(node)
+
     def leave_Assign(self, node: cst.Assign) -> None:
+        self._unmark_assign()
         self._assign(node, [t.target for t in node.targets], node.value)
         if len(self.stack) == 1 and not self.class_stack and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
             self.consts[node.targets[0].target.value] = node.value
 
     def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._unmark_assign()
         if node.value is not None:
             self._assign(node, [node.target], node.value)
 
@@ -393,6 +420,8 @@ class _Collector(cst.CSTVisitor):
 
     def leave_Subscript(self, node: cst.Subscript) -> None:
         line, col, _ = self.pos(node)
+        if isinstance(node.value, (cst.Name, cst.Attribute)) and dotted_name(node.value) in ("os.environ", "environ"):
+            self._env_reads += 1
         idx = frozenset(n for el in node.slice for n in self.r(el))
         self.fn.subscripts.append(SubscriptUse(dotted_name(node.value), idx, node, line, col, self.ctx(), False))
 
@@ -423,6 +452,8 @@ class Facts:
     strings: list[tuple[str, int]]
     import_lines: list[tuple[str, int]]
     consts: dict[str, cst.BaseExpression]
+    # (kind, node, line): assignments reading the environment and add_argument calls, in source order
+    setting_candidates: list[tuple[str, cst.CSTNode, int]] = field(default_factory=list)
 
     @classmethod
     def build(cls, source: Source, module: cst.Module) -> "Facts":
@@ -430,7 +461,8 @@ class Facts:
         col = _Collector()
         wrapper.visit(col)
         col.reads.clear()
-        return cls(source, module, wrapper, col.functions, col.imports, col.strings, col.import_lines, col.consts)
+        candidates = [(kind, node, line) for kind, node, line, keep in col._settings if keep]
+        return cls(source, module, wrapper, col.functions, col.imports, col.strings, col.import_lines, col.consts, candidates)
 
     @property
     def module_level(self) -> Function:
@@ -573,29 +605,55 @@ class Facts:
                 break
         return taint
 
-    def _local_taint(self, f: Function, seeds: set[str]) -> set[str]:
-        tainted = set(seeds) | self._val_seed(f, f.params)
+    @cached_property
+    def _val_string_lines(self) -> frozenset[int]:
+        """Lines holding a string literal that names validation data (``fineweb_val_*``)."""
+        return frozenset(line for s, line in self.strings if VAL_STRING.search(s))
+
+    def _taint_base(self, f: Function) -> tuple[frozenset[str], tuple[tuple[Assignment, bool], ...]]:
+        """Seeds of ``f`` that do not depend on callers, and its assignments with a 'source' flag (memoised)."""
+        memo = self.__dict__.setdefault("_taint_base_memo", {})
+        got = memo.get(f.qualname)
+        if got is not None and got[0] is f:
+            return got[1]
+        seeds = set(self._val_seed(f, f.params))
         for a in f.assigns:
-            tainted |= self._val_seed(f, a.reads)
+            seeds |= self._val_seed(f, a.reads)
         for c in f.calls:
-            tainted |= self._val_seed(f, c.reads)
+            seeds |= self._val_seed(f, c.reads)
             if c.func and VAL_LOADERS.search(c.func):
-                tainted.add(f"<call:{c.line}>")
-        for s, line in self.strings:
-            if f.line <= line <= f.end_line and VAL_STRING.search(s):
-                tainted.add(f"<str:{line}>")
+                seeds.add(f"<call:{c.line}>")
+        val_lines = self._val_string_lines
+        for line in val_lines:
+            if f.line <= line <= f.end_line:
+                seeds.add(f"<str:{line}>")
+        flagged = tuple(
+            (a, bool(isinstance(a.value, cst.Call) and VAL_LOADERS.search(dotted_name(a.value.func) or "")) or a.line in val_lines)
+            for a in f.assigns
+        )
+        result = (frozenset(seeds), flagged)
+        memo[f.qualname] = (f, result)
+        return result
+
+    def _local_taint(self, f: Function, seeds: set[str]) -> set[str]:
+        memo = self.__dict__.setdefault("_local_taint_memo", {})
+        key = (f.qualname, frozenset(seeds))
+        got = memo.get(key)
+        if got is not None and got[0] is f:
+            return set(got[1])
+        base, flagged = self._taint_base(f)
+        tainted = set(seeds) | base
         for _ in range(6):
             before = len(tainted)
-            for a in f.assigns:
-                val_call = isinstance(a.value, cst.Call) and VAL_LOADERS.search(dotted_name(a.value.func) or "")
-                has_val_string = any(a.line == line and VAL_STRING.search(s) for s, line in self.strings)
-                if a.reads & tainted or val_call or has_val_string:
+            for a, source in flagged:
+                if source or a.reads & tainted:
                     tainted.update(a.targets)
             for loop in f.loops.values():
                 if loop.iter_reads & tainted:
                     tainted.update(loop.targets)
             if len(tainted) == before:
                 break
+        memo[key] = (f, frozenset(tainted))
         return tainted
 
     def val_tainted(self, f: Function) -> set[str]:

@@ -216,6 +216,49 @@ def _target_name(target: cst.BaseExpression) -> str | None:
     return None
 
 
+def _setting_from_assignment(target, value, path: str, line: int) -> Setting | None:
+    """``NAME = <expr reading one environment variable>`` -> a Setting with its evaluated default."""
+    name = _target_name(target)
+    if not name:
+        return None
+    hit = _contains_env(value)
+    if not hit:
+        return None
+    env, default_expr = hit
+    try:
+        raw_default = _literal(default_expr)
+    except _Unevaluable:
+        raw_default = None
+    default = _apply(value, raw_default if raw_default is None else str(raw_default) if not isinstance(raw_default, str) else raw_default)
+    if raw_default is not None and not isinstance(raw_default, str):
+        # os.environ.get("X", 0) returns the int 0 when unset: evaluate with the literal itself
+        default = _apply(value, raw_default)
+    return Setting(name.lower(), env, default, default, f"default in {path}:{line}", path, line, value)
+
+
+def _setting_from_add_argument(node: cst.Call, path: str, line: int) -> Setting | None:
+    """``parser.add_argument("--flag", default=...)`` -> a Setting (argparse default)."""
+    if not isinstance(node.func, cst.Attribute) or node.func.attr.value != "add_argument":
+        return None
+    flags = [a.value.evaluated_value for a in node.args if a.keyword is None and isinstance(a.value, cst.SimpleString)]
+    longs = [f for f in flags if isinstance(f, str) and f.startswith("--")]
+    if not longs:
+        return None
+    kw = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+    dest = kw.get("dest")
+    name = dest.evaluated_value if isinstance(dest, cst.SimpleString) else longs[0][2:].replace("-", "_")
+    if not isinstance(name, str):
+        return None
+    try:
+        default = _literal(kw.get("default"))
+    except _Unevaluable:
+        default = None
+    action = kw.get("action")
+    if default is None and isinstance(action, cst.SimpleString) and action.evaluated_value == "store_true":
+        default = False
+    return Setting(name.lower(), None, default, default, f"default in {path}:{line}", path, line, None)
+
+
 class _SettingsScan(cst.CSTVisitor):
     METADATA_DEPENDENCIES = (cst.metadata.PositionProvider,)
 
@@ -223,58 +266,47 @@ class _SettingsScan(cst.CSTVisitor):
         self.path = path
         self.found: list[Setting] = []
 
-    def _add(self, name: str, env: str | None, default: Any, expr, node) -> None:
-        line = self.get_metadata(cst.metadata.PositionProvider, node).start.line
-        self.found.append(Setting(name.lower(), env, default, default, f"default in {self.path}:{line}", self.path, line, expr))
+    def _line(self, node) -> int:
+        return self.get_metadata(cst.metadata.PositionProvider, node).start.line
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if len(node.targets) == 1:
-            self._assignment(node.targets[0].target, node.value, node)
+            self._keep(_setting_from_assignment(node.targets[0].target, node.value, self.path, self._line(node)))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
-            self._assignment(node.target, node.value, node)
-
-    def _assignment(self, target, value, node) -> None:
-        name = _target_name(target)
-        hit = _contains_env(value)
-        if not name or not hit:
-            return
-        env, default_expr = hit
-        try:
-            raw_default = _literal(default_expr)
-        except _Unevaluable:
-            raw_default = None
-        default = _apply(value, raw_default if raw_default is None else str(raw_default) if not isinstance(raw_default, str) else raw_default)
-        if raw_default is not None and not isinstance(raw_default, str):
-            # os.environ.get("X", 0) returns the int 0 when unset: evaluate with the literal itself
-            default = _apply(value, raw_default)
-        self._add(name, env, default, value, node)
+            self._keep(_setting_from_assignment(node.target, node.value, self.path, self._line(node)))
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not isinstance(node.func, cst.Attribute) or node.func.attr.value != "add_argument":
-            return
-        flags = [a.value.evaluated_value for a in node.args if a.keyword is None and isinstance(a.value, cst.SimpleString)]
-        longs = [f for f in flags if isinstance(f, str) and f.startswith("--")]
-        if not longs:
-            return
-        kw = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
-        dest = kw.get("dest")
-        name = dest.evaluated_value if isinstance(dest, cst.SimpleString) else longs[0][2:].replace("-", "_")
-        try:
-            default = _literal(kw.get("default"))
-        except _Unevaluable:
-            default = None
-        action = kw.get("action")
-        if default is None and isinstance(action, cst.SimpleString) and action.evaluated_value == "store_true":
-            default = False
-        self._add(name, None, default, None, node)
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "add_argument":
+            self._keep(_setting_from_add_argument(node, self.path, self._line(node)))
+
+    def _keep(self, setting: Setting | None) -> None:
+        if setting is not None:
+            self.found.append(setting)
 
 
 def settings_from_code(module: cst.Module, path: str) -> list[Setting]:
+    """Settings of one parsed module (a full metadata visit; prefer :func:`settings_from_facts`)."""
     scan = _SettingsScan(path)
     cst.metadata.MetadataWrapper(module, unsafe_skip_copy=True).visit(scan)
     return scan.found
+
+
+def settings_from_facts(facts) -> list[Setting]:
+    """Settings of one source from the candidates its Facts visit already recorded (no second visit)."""
+    found: list[tuple[int, int, Setting]] = []
+    for order, (kind, node, line) in enumerate(facts.setting_candidates):
+        if kind == "assign":
+            if isinstance(node, cst.Assign):
+                s = _setting_from_assignment(node.targets[0].target, node.value, facts.path, line) if len(node.targets) == 1 else None
+            else:
+                s = _setting_from_assignment(node.target, node.value, facts.path, line)
+        else:
+            s = _setting_from_add_argument(node, facts.path, line)
+        if s is not None:
+            found.append((order, line, s))
+    return [s for _, _, s in found]
 
 
 # ------------------------------------------------------------------------------ overrides

@@ -29,6 +29,9 @@ from golfcheck.decompress import DEFAULT_CAP, DecompressionError, decompress
 from golfcheck.findings import Finding, Severity
 
 MAX_DEPTH = 6  # nested wrappers
+# Limits that keep one pathological file from hanging an audit (each gives a GC002 naming the limit):
+MAX_SOURCE_CHARS = 8_000_000  # a file or decoded payload bigger than this is not parsed (largest real one: 1.6 MB)
+MAX_NESTING = 150  # CPython AST depth; real submissions stay under ~40
 DECODED_CAP = 16 * 1024 * 1024  # no honest train_gpt.py decodes to more than this
 
 NATIVE_CALLS = {
@@ -95,6 +98,8 @@ DECOMPRESSORS = {
     "zstandard.decompress": "zstd",
 }
 CONST_MODULES = {"lzma": lzma, "zlib": zlib}
+MODULE_FUNCTIONS = {"codecs.decode", "os.path.join", "posixpath.join", "os.path.dirname", "os.path.abspath",
+                    "os.path.realpath", "io.open", "pathlib.Path"}
 
 
 def dotted_name(node: cst.CSTNode) -> str | None:
@@ -188,12 +193,20 @@ class StaticEvaluator:
                 return value
         raise Opaque(qual)
 
+    def _is_module_function(self, func: cst.Attribute) -> bool:
+        """``codecs.decode``/``base64.b64decode``: a function of an imported module, not a method call."""
+        qual = self.qualify(func)
+        if qual in DECODERS or qual in DECOMPRESSORS or qual in MODULE_FUNCTIONS:
+            return True
+        head = dotted_name(func.value)
+        return head is not None and head.split(".", 1)[0] in self.aliases and head.split(".", 1)[0] not in self.consts
+
     def _call(self, node: cst.Call) -> Any:
         args = [a for a in node.args if a.keyword is None and not a.star]
         kwargs = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
         func = node.func
         # Method calls on evaluated values: x.decode(), x.encode(), s.replace(a, b), open(p).read()
-        if isinstance(func, cst.Attribute) and self.qualify(func) not in DECODERS | DECOMPRESSORS.keys():
+        if isinstance(func, cst.Attribute) and not self._is_module_function(func):
             method = func.attr.value
             if method in ("decode", "encode", "replace", "read", "read_text", "strip"):
                 receiver = self.eval(func.value)
@@ -323,25 +336,82 @@ def decode_text(data: bytes, path: str) -> tuple[str | None, Finding | None]:
         return None, _gc001(path, line, 0, f"file is not valid UTF-8 (byte {exc.start})", False)
 
 
-def parse(source: Source) -> tuple[cst.Module | None, Finding | None]:
-    """libcst parse; a syntax error becomes GC001 (never an exception)."""
-    try:
-        return cst.parse_module(source.text), None
-    except cst.ParserSyntaxError as exc:
-        where = "decoded payload" if source.in_payload else "file"
-        line, col, message = exc.raw_line, exc.raw_column, exc.message
-        try:  # CPython's own parser gives the position a Python user expects
-            import ast
+def _nesting_depth(tree) -> int:
+    """Deepest path in a CPython AST (iterative: deep trees must not recurse)."""
+    import ast
 
-            ast.parse(source.text)
-        except SyntaxError as err:
-            line, col, message = err.lineno or line, max(0, (err.offset or 1) - 1), err.msg
-        except (ValueError, RecursionError, MemoryError):
-            pass
-        msg = f"{where} does not parse: {message}"
+    best = 0
+    stack = [(tree, 0)]
+    pop, push, children = stack.pop, stack.append, ast.iter_child_nodes
+    while stack:
+        node, depth = pop()
+        if depth > best:
+            best = depth
+        for child in children(node):
+            push((child, depth + 1))
+    return best
+
+
+def _bracket_depth(text: str) -> int:
+    """Rough bracket nesting of raw text (strings not excluded): a guard for files CPython rejects."""
+    depth = best = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+            if depth > best:
+                best = depth
+        elif ch in ")]}" and depth:
+            depth -= 1
+    return best
+
+
+def parse(source: Source) -> tuple[cst.Module | None, Finding | None]:
+    """libcst parse; a syntax error becomes GC001, a file too big or deep to analyse GC002 (never an exception).
+
+    CPython's own parser runs first: it is ~5x faster, has guards against pathological nesting that
+    libcst's native parser lacks (nested calls 200 deep take libcst seconds, 1,000 deep minutes),
+    and it gives the error position a Python user expects.
+    """
+    import ast
+
+    where = "decoded payload" if source.in_payload else "file"
+    text = source.text
+    if len(text) > MAX_SOURCE_CHARS:
+        return None, _gc002(source.path, 1, 0, f"{where} is too large to analyse ({len(text):,} characters; "
+                            f"the limit is {MAX_SOURCE_CHARS:,}): a human must read it", source.in_payload)
+    py_error: SyntaxError | None = None
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as err:
+        py_error = err
+        if _bracket_depth(text) > MAX_NESTING:
+            return None, _gc001(source.path, max(1, err.lineno or 1), max(0, (err.offset or 1) - 1),
+                                f"{where} does not parse: {err.msg}", source.in_payload)
+    except (RecursionError, MemoryError, ValueError, OverflowError) as exc:
+        return None, _gc002(source.path, 1, 0, f"{where} is too deeply nested or too large for Python's own parser "
+                            f"({type(exc).__name__}): a human must read it", source.in_payload)
+    else:
+        depth = _nesting_depth(tree)
+        del tree
+        if depth > MAX_NESTING:
+            return None, _gc002(source.path, 1, 0, f"{where} nests {depth} levels deep (limit {MAX_NESTING}): "
+                                "too deep to analyse statically, a human must read it", source.in_payload)
+    try:
+        return cst.parse_module(text), None
+    except cst.ParserSyntaxError as exc:
+        if py_error is None:
+            # Python accepts it, libcst does not (e.g. a string literal concatenated over thousands of lines)
+            return None, _gc002(source.path, max(1, exc.raw_line), max(0, exc.raw_column),
+                                f"{where} is valid Python but golfcheck's parser cannot read it "
+                                f"({exc.message.splitlines()[0] if exc.message else 'parser error'}): a human must read it",
+                                source.in_payload)
+        line = py_error.lineno or exc.raw_line
+        col = max(0, (py_error.offset or 1) - 1)
+        msg = f"{where} does not parse: {py_error.msg}"
         return None, _gc001(source.path, max(1, line), max(0, col), msg, source.in_payload)
     except (RecursionError, MemoryError, ValueError, TypeError) as exc:
-        return None, _gc001(source.path, 1, 0, f"file does not parse: {type(exc).__name__}", source.in_payload)
+        return None, _gc002(source.path, 1, 0, f"{where} could not be parsed by golfcheck ({type(exc).__name__}): "
+                            "a human must read it", source.in_payload)
 
 
 class Normaliser:

@@ -6,6 +6,7 @@ import hashlib
 
 from golfcheck import __version__
 from golfcheck.findings import Report, sort_key
+from golfcheck.rule import RULES_DOC_URL
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "note": "note"}
@@ -33,6 +34,21 @@ def _rule_descriptor(rule_cls) -> dict:
     }
 
 
+def _unknown_descriptor(rule_id: str, severity) -> dict:
+    """A rule id with findings but no catalogue entry (a rule being written, a removed rule)."""
+    level = LEVEL[severity.value] if severity is not None else "warning"
+    text = f"{rule_id}: golfcheck rule (no catalogue entry in this version)"
+    return {
+        "id": rule_id,
+        "shortDescription": {"text": text},
+        "fullDescription": {"text": text},
+        "help": {"text": text},
+        "helpUri": f"{RULES_DOC_URL}#{rule_id.lower()}",
+        "defaultConfiguration": {"level": level},
+        "properties": {"tags": ["parameter-golf"], "precision": "medium", "problem.severity": PROBLEM[level]},
+    }
+
+
 def to_sarif(report: Report) -> dict:
     from golfcheck.rules import all_rules, get_rule
 
@@ -43,10 +59,13 @@ def to_sarif(report: Report) -> dict:
         if rid not in index:
             index[rid] = len(rules)
             rules.append(None)
+    worst = {}
+    for f in report.findings:  # default level of an id without a catalogue entry: its worst finding
+        if f.rule not in worst or f.severity.rank > worst[f.rule].rank:
+            worst[f.rule] = f.severity
     descriptors = []
     for r, rid in zip(rules, sorted(index, key=index.get)):
-        descriptors.append(_rule_descriptor(r) if r is not None else {
-            "id": rid, "shortDescription": {"text": rid}, "fullDescription": {"text": rid}, "help": {"text": rid}})
+        descriptors.append(_rule_descriptor(r) if r is not None else _unknown_descriptor(rid, worst.get(rid)))
     results = []
     for f in sorted(report.findings, key=sort_key):
         d = f.to_dict()
