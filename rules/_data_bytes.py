@@ -243,15 +243,20 @@ def lut_builders(facts: Facts):
 METRIC_NAME = re.compile(r"(bpb|loss|nll|ppl|score|time|ms|elapsed|bytes|count|n_tokens|numel|len|size|step)$", re.I)
 
 
-def data_taint(facts: Facts, f: Function) -> set[str]:
-    """Validation taint of ``f`` that flows through data, not through metric scalars (val_bpb, val_loss).
+def data_taint(facts: Facts, f: Function, _depth: int = 0) -> set[str]:
+    """Validation taint of ``f`` that flows through data, not through metric scalars (val_bpb, val_loss)
+    nor through local calls whose results are not val-derived (``base_model = train_model(h, val_data)``).
 
     ``facts.val_tainted`` also taints a checkpoint dict that merely records val_bpb; saving that is reporting.
     """
     tainted = facts.val_tainted(f)
-    assigned = {t for a in f.assigns for t in a.targets}
+    if not tainted:
+        return set()
+    assigned = {t for a in f.assigns for t in a.targets} | {t for lp in f.loops.values() for t in lp.targets}
     marker_lines = {int(n[n.index(":") + 1:-1]) for n in tainted if n.startswith("<")}
-    clean = {n for n in tainted if not n.startswith("<") and n not in assigned and not METRIC_NAME.search(last(n))}
+    clean = {n for n in tainted if not n.startswith("<") and n not in assigned and n not in f.params
+             and not METRIC_NAME.search(last(n))}
+    clean |= {p for p in f.params if p in tainted and _param_carries_data(facts, f, p, _depth)}
     clean |= {t for a in f.assigns if a.line in marker_lines for t in a.targets}
     calls = {id(c.node): c for c in f.calls}
     for _ in range(6):
@@ -265,6 +270,25 @@ def data_taint(facts: Facts, f: Function) -> set[str]:
         if len(clean) == before:
             break
     return clean
+
+
+def _param_carries_data(facts: Facts, f: Function, param: str, depth: int) -> bool:
+    from golfcheck.facts import VAL_NAME
+
+    if METRIC_NAME.search(param):
+        return False
+    if VAL_NAME.search(param):
+        return True
+    if depth >= 3:
+        return True
+    params = [p for p in f.params if p not in ("self", "cls")]
+    idx = params.index(param) if param in params else -1
+    for g, c in facts.callers.get(f.qualname, []):
+        reads = c.arg_reads[idx] if 0 <= idx < len(c.arg_reads) else frozenset()
+        reads = reads | frozenset().union(*(r for k, r in c.kw_reads if k == param))
+        if reads and reads & data_taint(facts, g, depth + 1):
+            return True
+    return False
 
 
 def _returns_data(facts: Facts, f: Function, call) -> bool:

@@ -107,10 +107,15 @@ class WallclockBypass(Rule):
             for loop in training_loops(facts, f):
                 if not any(re.search(r"warmup", n, re.I) for n in loop.iter_reads | loop.targets):
                     continue
-                restores = [c for c in f.calls if c.name in ("load_state_dict", "copy_", "restore") and c.line > loop.end_line]
+                inside = [c for c in f.calls if loop.line <= c.line <= loop.end_line]
+                if not any(_reads_train(facts, f, c) for c in inside):
+                    continue  # compile warmup on random or synthetic tokens
+                enclosing = [g for g in facts.iter_functions() if g.line <= f.line and g.end_line >= f.end_line]
+                restores = [c for g in enclosing for c in g.calls
+                            if c.name in ("load_state_dict", "copy_", "restore") and c.line > loop.end_line]
                 if not restores:
-                    yield ctx.finding(self, facts, loop.line, "warmup steps train on data before the timer and do not "
-                                      "restore the initial weights and optimizer state: hidden training",
+                    yield ctx.finding(self, facts, loop.line, "warmup steps train on training data before the timer and "
+                                      "do not restore the initial weights and optimizer state: hidden training",
                                       severity=Severity.WARNING)
 
     VALID = (
@@ -181,3 +186,12 @@ class WallclockBypass(Rule):
 
 def _names(code: str) -> list[str]:
     return re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code)
+
+
+def _reads_train(facts, f, call, depth=0) -> bool:
+    """Does ``call`` read a training batch (next_batch, a train loader), directly or in a local callee?"""
+    if call.name in ("next_batch", "get_batch") or any(re.search(r"train_(loader|stream)", n) for n in call.reads):
+        return True
+    if depth >= 2:
+        return False
+    return any(_reads_train(facts, g, c, depth + 1) for g in facts.resolve_call(f, call) for c in g.calls)

@@ -43,6 +43,8 @@ class EvalOutsideTimer(Rule):
                                       f"{s.env or s.key} is on ({s.value!r}{', from ' + s.source if s.source else ''}): "
                                       "validation-dependent precompute runs outside the eval timer")
             for f in facts.iter_functions():
+                if facts.on_eval_path(f):
+                    continue  # the eval timer wraps the call of an eval function, precompute included
                 tainted = facts.val_tainted(f)
                 if not tainted:
                     continue
