@@ -2,7 +2,7 @@
 
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
-from rules._adaptation import calibrations
+from ._adaptation import calibrations
 
 
 class ValCalibration(Rule):

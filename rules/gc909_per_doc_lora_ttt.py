@@ -2,7 +2,7 @@
 
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
-from rules._adaptation import Order, adaptations, first_per_loop
+from ._adaptation import Order, adaptations, first_per_loop
 
 
 class PerDocLoraTTT(Rule):
