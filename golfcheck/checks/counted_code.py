@@ -39,8 +39,10 @@ class CountedCode:
     findings: list[Finding] = field(default_factory=list)
 
 
-_WRAPPER = re.compile(r"\bexec\s*\(|\beval\s*\(")
-_DECODERS = re.compile(r"b85decode|b64decode|a85decode|decompress|frombytes|unhexlify")
+# exec(...) whose argument chain decodes something: the self-extracting wrapper shape
+_WRAPPER = re.compile(r"\bexec\s*\([^\n]{0,200}?(b85decode|b64decode|a85decode|decompress|unhexlify)")
+_DECODE_CALL = re.compile(r"(?:b85decode|b64decode|a85decode)\s*\(\s*")
+_LITERAL = re.compile(r"""\s*[bB]?(['"])([^'"\\\n]*)\1\s*""")
 _BLOB = re.compile(r"""[bB]?(['"])([^'"\\\n]{64,})\1""")
 
 
@@ -55,8 +57,19 @@ def _fast_decode(text: str) -> list[str]:
     except Exception:  # noqa: BLE001
         return []
     out = []
-    for m in _BLOB.finditer(text):
-        blob = m.group(2)
+    blobs = [m.group(2) for m in _BLOB.finditer(text)]
+    # implicit concatenation: b85decode("..." "..." ...) split over lines
+    for m in _DECODE_CALL.finditer(text):
+        parts, pos = [], m.end()
+        while True:
+            lit = _LITERAL.match(text, pos)
+            if not lit:
+                break
+            parts.append(lit.group(2))
+            pos = lit.end()
+        if len(parts) > 1:
+            blobs.insert(0, "".join(parts))
+    for blob in blobs:
         for decode in (base64.b85decode, base64.b64decode, base64.a85decode):
             try:
                 raw = decode(blob)
@@ -87,7 +100,7 @@ def _payloads(sub: Submission, rel: str) -> list[tuple[str, bool]]:
     if cf is None:
         return texts
     texts.append((cf.text, False))
-    if not (_WRAPPER.search(cf.text) and _DECODERS.search(cf.text)):
+    if not _WRAPPER.search(cf.text):
         return texts
     fast = _fast_decode(cf.text)
     if fast:
