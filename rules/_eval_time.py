@@ -125,6 +125,7 @@ class SlotSite:
 
     function: Function
     params: tuple[str, ...]
+    guards: tuple  # the if-tests around the delta's creation
     kind: str
     at: int  # line to report
     mask: str  # the mask store / loss expression, as written
@@ -185,6 +186,8 @@ def _classify(lo: str, hi: str, scored: tuple[str, str, int] | None) -> tuple[st
         return ("context", f"mask ends at `{hi}`, where the scored slice `[{s_lo}:{s_hi}]` starts")
     if not hi or hi == s_hi or (lo and lo == s_lo):
         return ("scored", f"mask `[{lo}:{hi}]` covers the scored slice `[{s_lo}:{s_hi}]`")
+    if re.fullmatch(r"-\d+", hi):
+        return ("scored", f"the loss slice `[{lo}:{hi}]` runs to the window end, over the scored slice `[{s_lo}:{s_hi}]`")
     if s_lo and re.fullmatch(re.escape(s_lo) + r"\+\d+|\d+\+" + re.escape(s_lo), hi):
         return ("scored", f"mask ends at `{hi}`, past the scored slice start `{s_lo}` (off by one: position `{s_lo}` is scored)")
     return ("unknown", f"mask `[{lo}:{hi}]` vs scored slice `[{s_lo}:{s_hi}]`")
@@ -234,11 +237,12 @@ def slot_sites(facts: Facts) -> list[SlotSite]:
         loss = _last_assign([g], loss_name, bw.line) if loss_name else None
         reads, chain = _closure_reads(fs, loss) if loss is not None else (set(bw.reads), [])
         grad_names = tuple(sorted(params))
+        guards = next((a.ctx.guards for a in f.assigns if a.line == min(params.values())), ())
         masks = _mask_slices(facts, [f] + fs[1:], reads)
         if masks:
             lo, hi, store = masks[0]
             kind, detail = _classify(lo, hi, scored)
-            out.append(SlotSite(f, grad_names, kind, store.line, facts.code(store.node).strip(), f"[{scored[0]}:{scored[1]}]", detail))
+            out.append(SlotSite(f, grad_names, guards, kind, store.line, facts.code(store.node).strip(), f"[{scored[0]}:{scored[1]}]", detail))
             continue
         inline = [b for a in chain if a.line >= opt_line for sub in subscripts_in(a.value) if (b := slice_bounds(sub)) is not None]
         at = loss.line if loss is not None else bw.line
@@ -253,7 +257,7 @@ def slot_sites(facts: Facts) -> list[SlotSite]:
             kind, detail = "unknown", "the loss is weighted by a mask golfcheck could not place"
         else:
             kind, detail = "whole", "the loss covers the whole window with no mask"
-        out.append(SlotSite(f, grad_names, kind, at, text, f"[{scored[0]}:{scored[1]}]", detail))
+        out.append(SlotSite(f, grad_names, guards, kind, at, text, f"[{scored[0]}:{scored[1]}]", detail))
     return out
 
 
@@ -613,6 +617,30 @@ def byte_sidecars(facts: Facts) -> list[tuple[int, str]]:
     """(line, literal) of the raw-byte sidecar path (CaseOps ``fineweb_val_bytes_*``); first one per file."""
     hits = sorted((line, s) for s, line in facts.strings if SIDECAR.search(s))
     return hits[:1]
+
+
+def alias_guard_off(facts: Facts, f: Function, guards, config) -> str | None:
+    """``use_slot = getattr(args, "slot_enabled", False)`` ... ``if use_slot:`` with the flag off in this run.
+
+    The engine's dormancy reads flags by their own name; a local alias of a flag is resolved here.
+    """
+    for guard in guards:
+        test, negated = guard.test, guard.negated
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test, negated = test.expression, not negated
+        if not isinstance(test, cst.Name):
+            continue
+        alias = _last_assign([f], test.value, guard.line)
+        v = alias.value if alias is not None else None
+        key = None
+        if isinstance(v, cst.Call) and dotted_name(v.func) == "getattr" and len(v.args) >= 2 and isinstance(v.args[1].value, cst.SimpleString):
+            key = v.args[1].value.evaluated_value
+        elif isinstance(v, cst.Attribute):
+            key = v.attr.value
+        enabled = config.enabled(key) if key else None
+        if enabled is not None and enabled == negated:
+            return f"`{test.value}` is `{key}`, which this run sets to {config.value(key)}"
+    return None
 
 
 def env_guard_off(facts: Facts, call: CallSite | None, config) -> str | None:

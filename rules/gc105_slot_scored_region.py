@@ -2,7 +2,7 @@
 
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
-from ._eval_time import slot_sites
+from ._eval_time import alias_guard_off, slot_sites
 
 
 class SlotScoredRegion(Rule):
@@ -42,14 +42,18 @@ class SlotScoredRegion(Rule):
                     continue
                 params = ", ".join(site.params)
                 if site.kind == "unknown":
-                    yield ctx.finding(self, facts, site.at, (
+                    message, severity = (
                         f"eval-time SLOT: `{params}` is optimised in `{site.function.name}` before the window is "
                         f"scored ({site.detail}); a reviewer must check that the loss never covers the scored "
-                        f"slice {site.scored}"), severity=Severity.WARNING)
-                    continue
-                yield ctx.finding(self, facts, site.at, (
-                    f"SLOT on the scored region: `{params}` is optimised in `{site.function.name}` on a loss "
-                    f"over the targets it then scores ({site.detail}), so p_t sees x_t (C1; PR #1240)"))
+                        f"slice {site.scored}"), Severity.WARNING
+                else:
+                    message, severity = (
+                        f"SLOT on the scored region: `{params}` is optimised in `{site.function.name}` on a loss "
+                        f"over the targets it then scores ({site.detail}), so p_t sees x_t (C1; PR #1240)"), None
+                off = alias_guard_off(facts, site.function, site.guards, ctx.config)
+                if off:
+                    message, severity = f"dormant: {off}; {message}", Severity.NOTE
+                yield ctx.finding(self, facts, site.at, message, severity=severity)
 
     VALID = (
         Example(
@@ -190,5 +194,39 @@ class SlotScoredRegion(Rule):
             """,
             trap="off-by-one at s: a 'causal' mask that reaches position s overlaps the scored slice",
             lines=(13,),
+        ),
+        Example(
+            """
+            import os
+            import torch
+            import torch.nn.functional as F
+
+            class Hyperparameters:
+                slot_enabled = bool(int(os.environ.get("SLOT_ENABLED", "0")))
+
+            def eval_val_sliding(args, model, windows, stride):
+                loss_sum = 0.0
+                use_slot = getattr(args, "slot_enabled", False)
+                for ws, x, y in windows:
+                    wlen = x.size(1)
+                    hidden = model.hidden(x).detach()
+                    if use_slot:
+                        delta = torch.zeros(1, 1, hidden.size(-1), requires_grad=True)
+                        opt = torch.optim.AdamW([delta], lr=0.003)
+                        for _ in range(5):
+                            opt.zero_grad()
+                            loss = F.cross_entropy(model.head(hidden + delta)[:, :-1].flatten(0, 1), y[:, :-1].flatten())
+                            loss.backward()
+                            opt.step()
+                        hidden = hidden + delta.detach()
+                    with torch.no_grad():
+                        nll = F.cross_entropy(model.head(hidden)[0], y[0], reduction="none")
+                    s = 0 if ws == 0 else wlen - stride
+                    loss_sum += nll[s:wlen].sum()
+                return loss_sum
+            """,
+            trap="SLOT behind a local alias of SLOT_ENABLED=0 (HEAD 2026-03-31 record): dormant note",
+            severity=Severity.NOTE,
+            lines=(19,),
         ),
     )

@@ -2,7 +2,7 @@
 
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
-from ._eval_time import slot_sites
+from ._eval_time import alias_guard_off, slot_sites
 
 
 class ContextOnlySlot(Rule):
@@ -37,10 +37,13 @@ class ContextOnlySlot(Rule):
             for site in slot_sites(facts):
                 if site.kind != "context":
                     continue
-                yield ctx.finding(self, facts, site.at, (
+                message = (
                     f"context-only SLOT: `{', '.join(site.params)}` is fitted in `{site.function.name}` on "
                     f"already-scored positions and then scores {site.scored} ({site.detail}); no ruling yet "
-                    f"(Issue #1336), so a reviewer must confirm the mask bound and warm-start state"))
+                    f"(Issue #1336), so a reviewer must confirm the mask bound and warm-start state")
+                off = alias_guard_off(facts, site.function, site.guards, ctx.config)
+                yield ctx.finding(self, facts, site.at, f"dormant: {off}; {message}" if off else message,
+                                  severity=Severity.NOTE if off else None)
 
     VALID = (
         Example(
