@@ -382,6 +382,27 @@ class Run:
         return round(sum(passes.values()) / 1000.0, 3) if passes else None
 
     @property
+    def pre_quant(self) -> Metric | None:
+        """Pre-quantization value (§3.3 step 4): the post-EMA diagnostic, else the last step-val line."""
+        pre = [m for m in self.metrics if "pre-quantization" in m.label.lower() or "post_ema" in m.label.lower()]
+        if pre:
+            pre.sort(key=lambda m: (m.decimals, m.line))
+            return pre[-1]
+        return self.step_vals[-1] if self.step_vals else None
+
+    @property
+    def roundtrip(self) -> Metric | None:
+        """Quantized round-trip value (no sliding window, no TTT), the `_exact` twin preferred."""
+        rt = [m for m in self.metrics if not m.is_diagnostic and "sliding" not in m.label.lower()
+              and "ttt" not in m.label.lower() and ("roundtrip" in m.label.lower() or m.label.lower() == "quantized")]
+        if not rt:
+            rt = [m for m in self.metrics if m.label.lower() == "diagnostic quantized"]
+        if not rt:
+            return None
+        rt.sort(key=lambda m: (m.decimals, m.line))
+        return rt[-1]
+
+    @property
     def gpu_count(self) -> int:
         return len(self.gpus)
 
