@@ -522,7 +522,7 @@ def realised_losses(facts: Facts, fn: Function) -> frozenset[str]:
 
 def eval_functions(facts: Facts) -> list[Function]:
     """Functions on the evaluation path that read validation data or targets."""
-    return [f for f in facts.iter_functions() if f.node is not None and facts.on_eval_path(f)]
+    return [f for f in facts.iter_functions() if f.node is not None and (facts.on_eval_path(f) or loss_sinks(facts, f))]
 
 
 def is_stabiliser(facts: Facts, fn: Function, names: set[str]) -> bool:
@@ -538,3 +538,53 @@ def is_logaddexp(facts: Facts, fn: Function, call: cst.Call) -> bool:
     e = flow(facts, fn).assignment_of(call)
     text = facts.code(e.node) if e is not None else facts.code(call)
     return "exp(" in text and ("log1p(" in text or "log(" in text)
+
+
+# ---------------------------------------------------------------------------------------- normalisation
+def _has_hash_op(node: cst.CSTNode | None) -> bool:
+    return node is not None and any(isinstance(d, cst.BinaryOperation) and isinstance(d.operator, (cst.BitXor, cst.Modulo, cst.LeftShift))
+                                    for d in _descendants(node))
+
+
+def hashed_counts(facts: Facts, fn: Function) -> tuple[set[str], set[str]]:
+    """(hashed keys, counts read from tables through them) in ``fn``."""
+    def compute():
+        fl = flow(facts, fn)
+        seeds = {t for e in fl.edges if e.op in ("^=", "%=", "<<=") or _has_hash_op(getattr(e.node, "value", None)) for t in e.targets}
+        hashed = fl.forward(seeds)
+        counts = set()
+        for e in fl.edges:
+            value = getattr(e.node, "value", None)
+            if value is None:
+                continue
+            for d in _descendants(value):
+                if isinstance(d, cst.Subscript) and any(names_read(el) & hashed or _has_hash_op(el) for el in d.slice):
+                    counts.update(e.targets)
+                    break
+        return hashed, fl.forward(counts)
+    return _memo("hashed", facts, fn, compute)
+
+
+def row_sums(facts: Facts, fn: Function) -> set[str]:
+    """Names derived from a normalisation over a row (``.sum(dim=1)``, ``logsumexp``, ``softmax``)."""
+    fl = flow(facts, fn)
+    return fl.forward({t for e in fl.edges if _has_call(getattr(e.node, "value", None), ROW_SUM) for t in e.targets})
+
+
+def gold_counts(facts: Facts, fn: Function) -> set[str]:
+    """Counts read at the realised target: ``pair_c.gather(1, y)``, ``row[:, y]`` of a hashed-count row."""
+    _, counts = hashed_counts(facts, fn)
+    targets = target_derived(facts, fn)
+    fl = flow(facts, fn)
+    gold = set()
+    for e in fl.edges:
+        value = getattr(e.node, "value", None)
+        if value is None:
+            continue
+        for d in _descendants(value):
+            if isinstance(d, cst.Call) and isinstance(d.func, cst.Attribute) and d.func.attr.value == "gather":
+                if names_read(d.func.value) & counts and any(names_read(a.value) & targets for a in d.args[1:]):
+                    gold.update(e.targets)
+            elif isinstance(d, cst.Subscript) and names_read(d.value) & counts and any(names_read(el) & targets for el in d.slice):
+                gold.update(e.targets)
+    return fl.forward(gold)
