@@ -42,8 +42,17 @@ def scaled(severity: Severity, profile: str) -> Severity:
     return severity
 
 
+def anchor_file(sub: Submission) -> str | None:
+    """The file a folder-level finding points at: the counted code, else README, JSON or a log."""
+    for f in (sub.counted_file, sub.readme, sub.submission_json_file, *(sub.logs[:1])):
+        if f is not None:
+            return f.rel
+    return None
+
+
 def display_path(sub: Submission, rel: str | None) -> str:
     """The path a finding names: the folder as given, joined with the file's relative path."""
+    rel = rel or anchor_file(sub)
     if not rel:
         return str(sub.root)
     return str(Path(sub.root) / rel)
