@@ -298,7 +298,8 @@ class Run:
     artifact_wall_s: Value | None = None
     post_gptq_wall_s: Value | None = None
     total_eval_s: Value | None = None
-    json_eval_ms: Value | None = None
+    json_eval_ms: Value | None = None  # eval-only JSON summaries (2026-04-23 ttt_pr1767/summary.log)
+    json_loss: Value | None = None
     raw_model_bytes: Value | None = None
     model_bytes: Value | None = None
     model_format: str | None = None
@@ -500,7 +501,7 @@ def parse_run(lines: list[Line], log: str = "", index: int = 0) -> Run:
             continue
         m = JSON_LOSS_S.search(t)
         if m:
-            run._json_loss = float(m.group("loss"))  # type: ignore[attr-defined]
+            run.json_loss = Value(float(m.group("loss")), no)
             continue
         m = JSON_EVAL_MS_S.search(t)
         if m:
@@ -534,12 +535,10 @@ def parse_run(lines: list[Line], log: str = "", index: int = 0) -> Run:
             if m.group("step"):
                 run.stop_step, run.total_steps = int(m.group("step")), int(m.group("total"))
             continue
-        for rx, attr in ((GPTQ_RESERVE, "gptq_reserve_s"),):
-            m = rx.match(t)
-            if m:
-                v = float(m.group("v")) / (1000.0 if m.group("unit") == "ms" else 1.0)
-                setattr(run, attr, Value(v, no))
+        m = GPTQ_RESERVE.match(t)
         if m:
+            v = float(m.group("v")) / (1000.0 if m.group("unit") == "ms" else 1.0)
+            run.gptq_reserve_s = Value(v, no)
             continue
         m = HESSIAN.match(t)
         if m:
@@ -670,7 +669,7 @@ def parse_run(lines: list[Line], log: str = "", index: int = 0) -> Run:
     # eval-only JSON blocks: attach loss and eval time to the JSON metric
     for mt in run.metrics:
         if mt.kind == "json":
-            mt.loss = getattr(run, "_json_loss", None)
+            mt.loss = None if run.json_loss is None else float(run.json_loss.value)
             mt.eval_ms = int(run.json_eval_ms.value) if run.json_eval_ms else None
     return run
 
