@@ -27,7 +27,7 @@ VAL_FILES = re.compile(r"(^|[._])(val_files|val_pattern|val_glob|val_path|val_to
 TRAIN_LOADER_NAME = re.compile(r"(^|[._])train_(loader|stream|iter|data_loader|dl)$")
 LOADER_CLASS = re.compile(r"(Loader|Stream|Dataset|Shard|Sampler|Batcher)", re.I)
 WALLCLOCK_NAME = re.compile(r"wallclock|time_budget|budget_ms|deadline|train_budget|time_limit", re.I)
-HESSIAN_CALL = re.compile(r"hessian|gptq_calib|calibrat|collect_(stats|acts|activations)|awq", re.I)
+HESSIAN_CALL = re.compile(r"(collect|gather|compute|accum\w*|estimate|build|get)_\w*hessian|hessians?_(collect|calib|from)|gptq_calib|calibrat|collect_(stats|acts|activations)|awq_\w*(calib|collect|stats)", re.I)
 TIMER_CALLS = {"time.perf_counter", "time.time", "time.monotonic", "perf_counter", "time.perf_counter_ns"}
 
 

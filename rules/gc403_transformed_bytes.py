@@ -9,6 +9,8 @@ from golfcheck.runconfig import truthy
 
 TRANSFORMED = re.compile(r"caseops|lossless_caps|casefold|lowercase|lower_case|nfkc", re.I)
 SIDECAR = re.compile(r"fineweb_val_bytes|val_bytes_|_bytes_\*|token_bytes_sidecar|byte_sidecar", re.I)
+SIDECAR_NAME = re.compile(r"val_bytes|sidecar|raw_bytes|orig_bytes", re.I)
+PIECE_BYTES = re.compile(r"^(token_bytes_lut|piece_bytes\w*|byte_stream|bytes_lut|base_bytes_lut|base_bytes)$")
 CASE_FLAG = re.compile(r"^(caseops|lossless_caps|case_ops)(_enabled|_on)?$", re.I)
 EVIDENCE = re.compile(r"(ln\s+-s\w*\s+\S*(caseops|lossless_caps)\S*|(DATA_PATH|DATA_DIR|datasets_dir|data_path)\s*[=:]\s*\S*(caseops|lossless_caps))", re.I)
 
@@ -57,7 +59,10 @@ class TransformedBytes(Rule):
                                   f"{s.env or s.key} is off ({s.value!r}) while {where} points at CaseOps shards: the "
                                   "byte LUT then counts the transformed pieces instead of the raw-byte sidecar",
                                   evidence=proof[0] if proof else "")
-            if has_sidecar or not (list(lut_builders(facts)) or facts.by_name("build_sentencepiece_luts")):
+            if has_sidecar:
+                yield from self._second_metric(ctx, facts)
+                continue
+            if not (list(lut_builders(facts)) or facts.by_name("build_sentencepiece_luts")):
                 continue
             hit = next(((s.line or 1, f"{s.env or s.key} = {s.value!r}") for s in ctx.config.settings.values()
                         if s.path == facts.path and isinstance(s.value, str)
@@ -68,6 +73,23 @@ class TransformedBytes(Rule):
                 yield ctx.finding(self, facts, hit[0],
                                   f"{hit[1]} is a transformed-text tokenizer/dataset and no raw-byte sidecar is read: "
                                   "the byte denominator is counted on transformed pieces, not the original bytes")
+
+    def _second_metric(self, ctx, facts):
+        """With a sidecar present, a bpb path that counts bytes of (transformed) pieces and never reads the sidecar."""
+        for f in facts.iter_functions():
+            if f.node is None:
+                continue
+            reads = {n for a in f.assigns for n in a.reads} | {n for c in f.calls for n in c.reads} | set(f.params)
+            if any(SIDECAR_NAME.search(n) for n in reads):
+                continue
+            luts = sorted(n for n in reads if PIECE_BYTES.search(n.rsplit(".", 1)[-1]))
+            bpb = [a for a in f.assigns if a.value is not None and any(re.search(r"bpb", t, re.I) for t in a.targets)
+                   and any(re.search(r"byte", n, re.I) for n in a.reads)]
+            if luts and bpb:
+                yield ctx.finding(self, facts, bpb[0].node or bpb[0].line,
+                                  f"`{f.name}` charges bpb against bytes of the tokenizer pieces (`{luts[0]}`) while "
+                                  "this submission has a raw-byte sidecar: with CaseOps pieces that counts the "
+                                  "transformed text, not the original bytes")
 
     VALID = (
         Example(
@@ -129,5 +151,19 @@ class TransformedBytes(Rule):
                 return [1 if sp.is_byte(i) else len(sp.id_to_piece(i).encode()) for i in range(n)]
             """,
             trap="casefold tokenizer path built with os.path.join (PR #1707)", lines=(4,),
+        ),
+        Example(
+            """
+            import math
+            def load_validation_byte_sidecar(pattern):
+                return pattern.replace("fineweb_val_", "fineweb_val_bytes_")
+            def ppm_mixture_bpb(tokens, token_bytes_lut, nll_fn):
+                byte_stream = [b for t in tokens for b in token_bytes_lut[t]]
+                total_bytes = len(byte_stream)
+                mix_nll = nll_fn(byte_stream)
+                mix_bpb = mix_nll / total_bytes / math.log(2)
+                return mix_bpb
+            """,
+            trap="a second (PPM) metric path counting piece bytes beside the sidecar (PR #2138)", lines=(8,),
         ),
     )
