@@ -80,8 +80,11 @@ def check_folder(
     # non-record PRs need one log; record PRs (and merged records judged as history) need --seeds
     val = validate_of(sub, prof, seeds if prof != "non-record" else min(seeds, 1), sota)
     report.sections["profile"] = {"name": prof}
+    audit_findings: list[Finding] = []
     if run_audit:
-        report.sections["audit"] = _audit(path, report, history=prof == "history")
+        audit_report = Report()
+        report.sections["audit"] = _audit(path, audit_report, history=prof == "history")
+        audit_findings = audit_report.findings
     report.sections["size"] = size.to_dict()
     report.sections["logs"] = logs.to_dict()
     report.sections["wallclock"] = wall.to_dict()
@@ -90,6 +93,10 @@ def check_folder(
     for part in (logs.findings, size.findings, wall.findings, meta.findings, val.findings):
         report.findings.extend(part)
     report.findings = dedupe(report.findings)
+    # the audit runs the catalogue, whose folder rules report the same facts: one finding per place
+    mine = {(f.rule, os.path.normpath(f.path), f.line) for f in report.findings}
+    report.findings.extend(f for f in dedupe(audit_findings)
+                           if (f.rule, os.path.normpath(f.path), f.line) not in mine)
     report.files = sorted({*(str(Path(sub.root) / f.rel) for f in sub.code_files),
                            *(str(Path(sub.root) / f.rel) for f in sub.logs)})
     return report
