@@ -342,11 +342,13 @@ def smear_sites(facts: Facts) -> list[Smear]:
 
 def isolates_documents(facts: Facts) -> str | None:
     """A name showing that attention or eval keeps documents apart (``cu_seqlens``, varlen attention)."""
+    hits = set()
     for f in facts.functions.values():
         for n in (*f.params, *(n for c in f.calls for n in c.reads), *(c.func or "" for c in f.calls)):
-            if DOC_ISOLATION.search(n.rsplit(".", 1)[-1]) or "varlen" in n:
-                return n
-    return None
+            last = n.rsplit(".", 1)[-1]
+            if DOC_ISOLATION.search(last) or "varlen" in n:
+                hits.add(last)
+    return min(hits, key=lambda n: ("cu_seqlens" not in n, "varlen" not in n, n)) if hits else None
 
 
 # ------------------------------------------------------------------------------ realised-token n-gram experts (GC108)
