@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from golfcheck.checks.common import LIMIT_SECONDS, README_RULES, finding
+from golfcheck.checks.common import LIMIT_SECONDS, README_RULES, finding, json_line
 from golfcheck.checks.runs import LogsResult, analyse_logs
 from golfcheck.findings import Finding, Severity
 from golfcheck.submission import Submission
@@ -71,6 +71,24 @@ def check_wallclock(sub: Submission, profile: str = "record", logs: LogsResult |
         _train(res, sub, r, entry, step_ms, profile, gate)
         _eval(res, sub, r, entry, profile, gate)
     res.hardware = {"world_sizes": sorted(world), "gpus": sorted(gpu_names)}
+    data = sub.submission_json if isinstance(sub.submission_json, dict) else {}
+    hw = data.get("hardware") if isinstance(data.get("hardware"), str) else None
+    if hw is not None:
+        res.hardware["submission_json"] = hw
+    if hw and profile in ("record", "history"):
+        low = hw.lower().replace(" ", "")
+        eight = any(k in low for k in ("8xh100", "8×h100", "8*h100", "8h100"))
+        jrel = sub.submission_json_file.rel if sub.submission_json_file else None
+        line = json_line(sub, "hardware")
+        if not eight:
+            res.findings.append(finding(
+                "GC504", Severity.WARNING, sub, jrel, line,
+                f"submission.json hardware {hw!r}: the record track is timed on 8×H100 SXM", README_RULES, profile))
+        elif gpu_names and not any("H100" in g for g in gpu_names):
+            res.findings.append(finding(
+                "GC504", Severity.WARNING, sub, jrel, line,
+                f"submission.json says {hw!r} but the logs' nvidia-smi shows {', '.join(sorted(gpu_names))}",
+                README_RULES, profile))
     if profile in ("record", "history"):
         first = next((row.run for row in logs.rows if not row.duplicate_of), None)
         if first is not None:

@@ -1,0 +1,53 @@
+"""GC504/GC505 budgets from the logs and the hardware they show."""
+
+from golfcheck.checks.examples import GOOD_SEEDS, good_files, log, submission_json
+from golfcheck.checks.wallclock import check_wallclock
+from golfcheck.submission import load_submission
+
+
+def _findings(root, profile="record"):
+    return check_wallclock(load_submission(root), profile).findings
+
+
+def test_clean_folder_has_no_budget_findings(make_folder):
+    assert _findings(make_folder(good_files())) == []
+
+
+def test_overshoot_within_one_step_warns_and_beyond_errors(make_folder):
+    files = good_files()
+    files["train_seed42.log"] = log(42, 1.0001, train_ms=600_090)
+    files["train_seed314.log"] = log(314, 1.0003, train_ms=601_153)  # PR #1956's FORCE_STOP_STEP run
+    fs = _findings(make_folder(files))
+    by_log = {f.path.rsplit("/", 1)[-1]: f for f in fs if f.rule == "GC504"}
+    assert by_log["train_seed42.log"].severity.value == "warning" and by_log["train_seed42.log"].line == 6
+    assert by_log["train_seed314.log"].severity.value == "error"
+
+
+def test_hessian_collection_counts_toward_training(make_folder):
+    files = good_files()
+    files["train_seed42.log"] = log(42, 1.0001, train_ms=599_600) + "gptq:reserving 0.5s, effective=599500ms\nGPTQ:collected 67 Hessians in 3.5s\n"
+    msgs = [f.message for f in _findings(make_folder(files)) if f.rule == "GC504"]
+    assert any("603.100 s exceeds" in m for m in msgs)
+    assert any("GPTQ reserve 0.5 s is smaller" in m for m in msgs)
+
+
+def test_eval_over_600s_is_gc505(make_folder):
+    files = good_files()
+    files["train_seed999.log"] = log(999, 1.0002, eval_ms=617_000)
+    (f,) = [f for f in _findings(make_folder(files)) if f.rule == "GC505"]
+    assert f.severity.value == "error" and "617.0 s" in f.message and f.line == 10
+
+
+def test_non_record_budgets_are_notes(make_folder):
+    files = good_files()
+    files["train_seed42.log"] = log(42, 1.0001, train_ms=14_400_000)
+    fs = _findings(make_folder(files), "non-record")
+    assert fs and all(f.severity.value == "note" for f in fs)
+
+
+def test_hardware_from_json_and_logs(make_folder):
+    files = good_files()
+    files["submission.json"] = submission_json(GOOD_SEEDS, hardware="1xH100 80GB")
+    files["train_seed42.log"] = log(42, 1.0001).replace("  world_size: 8", "  world_size: 1")
+    msgs = [f.message for f in _findings(make_folder(files)) if f.rule == "GC504"]
+    assert any("world_size 1, 8" in m for m in msgs) and any("'1xH100 80GB'" in m for m in msgs)
