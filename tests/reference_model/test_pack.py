@@ -50,7 +50,7 @@ def test_packed_script_runs_and_logs(tmp_path):
     script = tmp_path / "train_gpt.py"
     script.write_text(compress_source(pack_source()), encoding="utf-8")
     env = dict(os.environ, ITERATIONS="200", MAX_WALLCLOCK_SECONDS="0.5", VAL_MAX_TOKENS="256", ELBO_T="2",
-               TRAIN_LOG_EVERY="1", SEED="5", PYTHONPATH="")
+               TRAIN_LOG_EVERY="1", SEED="5", PYTHONPATH="", PREQUANT_EVAL="1")
     run = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
                          timeout=300)
     log = run.stdout
