@@ -86,6 +86,7 @@ class LogsResult:
     files: list[LogFile] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     by_claim: dict[int, RunRow] = field(default_factory=dict)  # JSON seed -> the run whose value it is
+    rerun_agree: int = 0  # compliance_rerun per-seed values found in the logs
 
     def claimed_values(self, seeds: list[int]) -> dict[int, float]:
         """Values standing for the given (JSON-declared) seeds: the run matching each seed's claim,
@@ -139,6 +140,7 @@ def analyse_logs(sub: Submission, profile: str = "record") -> LogsResult:
             row = RunRow(run, duplicate_of=dup, name_seed=seed_from_name(lf.rel))
             res.rows.append(row)
     _select(res, sub, claims, headline, profile)
+    _reruns(res, sub, profile)
     _seed_identity(res, sub, claims, profile)
     _coverage(res, sub, profile)
     if not any(r.run.scored for r in res.rows if r.duplicate_of is None) and sub.logs:
@@ -231,6 +233,25 @@ def _select(res: LogsResult, sub: Submission, claims: dict[int, dict], headline:
             res.findings.append(finding(
                 "GC603", Severity.ERROR, sub, jrel, json_line(sub, str(seed)),
                 f"seed {seed}: submission.json val_bpb {val} has no log", profile=profile))
+
+
+def _reruns(res: LogsResult, sub: Submission, profile: str) -> None:
+    """``compliance_rerun.seed_results`` (2026-04-29): each value must be a line of a log of that seed."""
+    reruns = evidence.rerun_per_seed(sub.submission_json)
+    for seed, claim in sorted(reruns.items()):
+        val = evidence.number(claim, "val_bpb")
+        if val is None:
+            continue
+        same = [r for r in res.rows if r.duplicate_of is None and r.run.seed is not None
+                and int(r.run.seed.value) == seed]
+        if any(matches(m, val) for r in same for m in candidates(r.run)):
+            res.rerun_agree += 1
+            continue
+        res.findings.append(finding(
+            "GC603", Severity.ERROR, sub, json_rel(sub), json_line(sub, str(seed), "compliance_rerun"),
+            f"compliance_rerun seed {seed}: submission.json val_bpb {val} is in no log of seed {seed} "
+            f"({', '.join(f'{r.run.log}: {r.run.scored.bpb}' for r in same if r.run.scored) or 'no log'})",
+            profile=profile))
 
 
 def _seed_identity(res: LogsResult, sub: Submission, claims: dict[int, dict], profile: str) -> None:

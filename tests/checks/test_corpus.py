@@ -80,6 +80,9 @@ def test_per_seed_values_agree_with_submission_json(subs):
     # printed precision (two of them under another seed: GDN 1341 -> 1342, 04-18 seed 0 -> 1337).
     assert disagreements == []
     assert agree == total
+    # and the three compliance-rerun values of 2026-04-29 are lines of its rerun logs
+    rr = logs_of(subs[R + "2026-04-29_SmearGateBOSFix_3Seed_1.06141"], PROFILE)
+    assert rr.rerun_agree == 3 and not [f for f in rr.findings if "compliance_rerun" in f.message]
     print(f"per-seed agreement: {agree}/{total}")
 
 
