@@ -25,6 +25,7 @@ CANONICAL_TOKENIZERS = re.compile(r"fineweb_(1024|4096|8192)_bpe\.model$")
 TRAIN_FILES = re.compile(r"(^|[._])(train_files|train_pattern|train_glob|train_path|train_shards?_pattern)$")
 VAL_FILES = re.compile(r"(^|[._])(val_files|val_pattern|val_glob|val_path|val_tokens|val_data|val_np|val_ids|val_seq|validation_tokens)$")
 TRAIN_LOADER_NAME = re.compile(r"(^|[._])train_(loader|stream|iter|data_loader|dl)$")
+TRAIN_LOADER_CLASS = re.compile(r"^(Distributed|Shuffled|Sequential)?\w*(Token|Sequence|Shard|Batch)\w*(Loader|Stream)$")
 LOADER_CLASS = re.compile(r"(Loader|Stream|Dataset|Shard|Sampler|Batcher)", re.I)
 WALLCLOCK_NAME = re.compile(r"wallclock|time_budget|budget_ms|deadline|train_budget|time_limit", re.I)
 HESSIAN_CALL = re.compile(r"(collect|gather|compute|accum\w*|estimate|build|get)_\w*hessian|hessians?_(collect|calib|from)|gptq_calib|calibrat|collect_(stats|acts|activations)|awq_\w*(calib|collect|stats)", re.I)
@@ -51,7 +52,11 @@ def literal(node: cst.CSTNode | None):
         v = literal(node.expression)
         return -v if isinstance(v, (int, float)) else None
     if isinstance(node, cst.Call) and dotted_name(node.func) in ("int", "float", "str") and node.args:
-        return literal(node.args[0].value)
+        v = literal(node.args[0].value)
+        try:
+            return {"int": int, "float": float, "str": str}[dotted_name(node.func)](v) if v is not None else None
+        except (TypeError, ValueError):
+            return None
     return None
 
 
@@ -142,6 +147,9 @@ def train_data_names(facts: Facts, f: Function) -> set[str]:
     names = {n for a in f.assigns for n in a.targets if TRAIN_LOADER_NAME.search(n)}
     names |= {p for p in f.params if TRAIN_LOADER_NAME.search(p)}
     for a in f.assigns:
+        if isinstance(a.value, cst.Call) and TRAIN_LOADER_CLASS.search(last(dotted_name(a.value.func) or "")) \
+                and not any(VAL_FILES.search(n) for n in a.reads):
+            names.update(a.targets)  # loaders read the training shards unless handed val files
         if any(TRAIN_FILES.search(n) for n in a.reads) or any(
                 isinstance(s, str) and "fineweb_train_" in s for s in (strings_in(a.value) if a.value is not None else [])):
             names.update(a.targets)

@@ -1,0 +1,108 @@
+"""Real-world-shaped fixtures and helper tests for the data-access, byte-accounting and budget rules
+(GC301-GC305, GC401-GC405, GC502-GC506). Fixtures are written for these tests; no submission code is copied."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from golfcheck.api import Unit, audit_unit
+from golfcheck.engine import Options
+from golfcheck.findings import Severity
+from golfcheck.source import Normaliser
+from rules._data_bytes import data_taint, literal, lut_builders, reserved_seconds
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def audit(folder: Path, rule: str, tmp_path: Path):
+    dest = tmp_path / folder.name
+    shutil.copytree(folder, dest)
+    code = tuple(sorted(str(p.relative_to(dest)) for p in dest.rglob("*.py")))
+    findings, _ = audit_unit(Unit(dest, code, True, ""), Options(select=(rule,)))
+    return [f for f in findings if f.rule == rule]
+
+
+def facts_of(tmp_path: Path, code: str):
+    (tmp_path / "train_gpt.py").write_text(code, encoding="utf-8")
+    norm = Normaliser(tmp_path)
+    norm.run(["train_gpt.py"])
+    return norm.facts[-1]
+
+
+def test_gc303_minified_reserve_is_legal(tmp_path):
+    """The #1413 pattern, minified with tabs and semicolons: Hessians from train data inside the reserve."""
+    assert audit(FIXTURES / "GC303" / "reserved", "GC303", tmp_path) == []
+
+
+def test_gc303_and_gc504_fire_without_reserve(tmp_path):
+    found = audit(FIXTURES / "GC303" / "unreserved", "GC303", tmp_path)
+    assert [f.severity for f in found] == [Severity.ERROR]
+    assert "no wallclock is reserved" in found[0].message
+    found = audit(FIXTURES / "GC303" / "unreserved", "GC504", tmp_path / "b")
+    assert any(f.severity is Severity.ERROR and "reserve" in f.message for f in found)
+
+
+def test_gc305_canonical_logs_make_a_note(tmp_path):
+    found = audit(FIXTURES / "GC305" / "canonical_logs", "GC305", tmp_path)
+    assert found and all(f.severity is Severity.NOTE for f in found)
+    assert "47851520" in found[0].message
+
+
+def test_gc305_without_logs_is_an_error(tmp_path):
+    src = FIXTURES / "GC305" / "canonical_logs"
+    dest = tmp_path / "nologs"
+    shutil.copytree(src, dest)
+    (dest / "train_seed42.log").unlink()
+    found = audit(dest, "GC305", tmp_path / "x")
+    assert found and found[0].severity is Severity.ERROR and found[0].line == 6
+
+
+def test_gc503_names_the_raw_lzma2_chain(tmp_path):
+    found = audit(FIXTURES / "GC503" / "raw_lzma2", "GC503", tmp_path)
+    assert len(found) == 1 and found[0].severity is Severity.NOTE
+    assert "b85decode>lzma-raw" in found[0].message and found[0].line == 2
+
+
+@pytest.mark.parametrize("text,value", [("10_000", 10000), ("-1", -1), ("6e2", 600.0), ("'x'", "x"), ("int('5')", 5), ("a", None)])
+def test_literal(text, value):
+    assert literal(cst.parse_expression(text)) == value
+
+
+def test_data_taint_ignores_metric_scalars_and_unrelated_returns(tmp_path):
+    facts = facts_of(tmp_path, (
+        "import torch\n"
+        "def train_model(h, val_data):\n"
+        "    model = object()\n"
+        "    return model\n"
+        "def main(h, val_tokens, eval_val):\n"
+        "    model = train_model(h, val_tokens)\n"
+        "    val_bpb = eval_val(model, val_tokens)\n"
+        "    cache = val_tokens[:100]\n"
+        "    torch.save({'m': model, 'bpb': val_bpb}, 'a.pt')\n"
+    ))
+    taint = data_taint(facts, facts.by_name("main")[0])
+    assert "cache" in taint and "val_tokens" in taint
+    assert "model" not in taint and "val_bpb" not in taint
+
+
+def test_lut_builders_and_reserve(tmp_path):
+    facts = facts_of(tmp_path, (FIXTURES / "GC303" / "reserved" / "train_gpt.py").read_text() + (
+        "def build_luts(sp, n):\n"
+        "    base_bytes = [0] * n\n"
+        "    for i in range(n):\n"
+        "        base_bytes[i] = 1\n"
+        "    return base_bytes\n"
+    ))
+    assert [f.name for f, _ in lut_builders(facts)] == ["build_luts"]
+
+    class Ctx:  # reserved_seconds only asks the run configuration for the reserve's value
+        class config:
+            @staticmethod
+            def value(name):
+                return 12.0 if name == "gptq_reserve_seconds" else None
+
+    assert reserved_seconds(Ctx, facts) == 12.0
