@@ -271,6 +271,19 @@ def _cross_check(sub: Submission, data: dict, logs: LogsResult, profile: str, ch
                 "GC603", Severity.WARNING, sub, log, line,
                 f"seed {s}: submission.json artifact bytes {int(ab):,} but {log} says total submission size "
                 f"{got:,}", README_RULES, profile, evidence=f"{jrel}:{json_line(sub, str(s))}"))
+    # per-seed val_loss against the scored line's loss
+    for s, claim in sorted(claims.items()):
+        vl = evidence.number(claim, "val_loss")
+        row = logs.by_claim.get(s)
+        if vl is None or row is None or row.run.scored is None or row.run.scored.loss is None:
+            continue
+        got = row.run.scored.loss
+        k = min(decimals_of(vl), 8)
+        if not _close(round(got, k), vl, k):
+            out.append(finding(
+                "GC603", Severity.WARNING, sub, row.run.log, row.run.scored.line,
+                f"seed {s}: submission.json val_loss {vl} but {row.run.log} says {got}", README_RULES, profile,
+                evidence=f"{jrel}:{json_line(sub, str(s))}"))
     bt = evidence.number(data, "bytes_total")
     all_totals = [int(r.run.total_bytes.value) for r in logs.rows
                   if r.duplicate_of is None and r.run.total_bytes is not None]
