@@ -96,3 +96,12 @@ def test_whole_folder_of_garbage(make_folder):
     assert rep.verdict.value in ("HOLD", "ILLEGAL")
     assert any(f.rule == "GC604" for f in rep.findings)
     json.dumps(rep.to_dict(), default=str)
+
+
+def test_huge_and_deeply_nested_json(make_folder):
+    root = make_folder({"submission.json": '{"a": "' + "x" * (5 * 1024 * 1024) + '"}'}, "2026-05-01_Huge")
+    (f,) = [f for f in check_metadata(load_submission(root), "record").findings if f.rule == "GC604"]
+    assert "too large" in f.message
+    root = make_folder({"submission.json": "[" * 100_000 + "]" * 100_000}, "2026-05-01_Deep")
+    fs = [f for f in check_metadata(load_submission(root), "record").findings if f.rule == "GC604"]
+    assert fs and fs[0].line >= 1
