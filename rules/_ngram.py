@@ -365,13 +365,26 @@ def _tkeys(facts: Facts, fn: Function) -> frozenset[str]:
                    if not _constant_like(n) and "." not in n} for o in fl.edges):
                 keys.update(e.targets)
     # keys returned by helpers (``ck, fk = ngram_hash_keys(...)``): element-wise when a tuple is returned
-    keys |= _call_results(facts, fn, lambda g, i: bool(_return_reads(g, i) & target_keys(facts, g)) if g is not fn else False)
+    keys |= _call_results(facts, fn, lambda g, i: g is not fn and _returns_key(facts, g, i))
 
     def is_lookup(e: Edge) -> bool:  # ``c = T[key]`` holds a count, not a key
         value = getattr(e.node, "value", None)
         return value is None or _only_inside_index(value, keys)
 
     return frozenset(fl.forward(keys, skip=is_lookup))
+
+
+def _returns_key(facts: Facts, g: Function, index: int | None) -> bool:
+    """The helper ``g`` returns a target-mixed key (as element ``index`` of a returned tuple, when given)."""
+    if _return_reads(g, index) & target_keys(facts, g):
+        return True
+    for r in _returned(g):
+        v = r.value
+        if index is not None and isinstance(v, cst.Tuple):
+            v = v.elements[index].value if index < len(v.elements) else None
+        if v is not None and hash_mixes_target(facts, g, v):
+            return True
+    return False
 
 
 def _only_inside_index(value: cst.CSTNode, names: set[str]) -> bool:
