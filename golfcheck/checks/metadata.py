@@ -219,6 +219,17 @@ def _cross_check(sub: Submission, data: dict, logs: LogsResult, profile: str, ch
                 "GC603", Severity.ERROR, sub, jrel, json_line(sub, "val_bpb"),
                 f"submission.json val_bpb {headline} but the logs' scored values average {mean:.8f} "
                 f"over seed(s) {', '.join(map(str, use))}", README_RULES, profile))
+    # JSON-internal: the declared seeds are the per-seed entries
+    seeds_list = data.get("seeds")
+    results = data.get("seed_results")
+    if isinstance(seeds_list, list) and isinstance(results, dict):
+        a = {evidence._seed_key(x) for x in seeds_list}
+        b = {evidence._seed_key(x) for x in results}
+        if a != b:
+            out.append(finding(
+                "GC604", Severity.WARNING, sub, jrel, json_line(sub, "seeds"),
+                f"submission.json seeds {sorted(x for x in a if x is not None)} but seed_results has "
+                f"{sorted(x for x in b if x is not None)}", README_RULES, profile))
     # JSON-internal: headline = mean of its own per-seed values
     jvals = {s: evidence.number(c, "val_bpb") for s, c in claims.items()}
     jvals = {s: v for s, v in jvals.items() if v is not None}
