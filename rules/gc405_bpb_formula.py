@@ -15,7 +15,7 @@ CONST_BPT = re.compile(r"^(bytes_per_token|bytes_per_tok|tokens_per_byte|avg_byt
 LOG2 = re.compile(r"log\(\s*2|log2|ln2|ln_2|LN2|LOG2|0\.6931|1\.4426|1\.4427|M_LN2|log_2|INV_LN", re.I)
 LOSS = re.compile(r"loss|nll|nats|ce_sum|xent", re.I)
 BYTES = re.compile(r"byte", re.I)
-MASK = re.compile(r"mask|valid|keep|scored|sel(ect)?$", re.I)
+MASK = re.compile(r"mask|(^|_)(valid|keep)$", re.I)
 # literals that are not a bytes/token constant: ln 2 and its inverse, unit conversions
 NEUTRAL = (0.6931, 1.4426, 1.4427, 1000.0, 1e3, 1e6, 100.0, 0.5, 2.0)
 
@@ -177,6 +177,21 @@ class BpbFormula(Rule):
                 return loss_sum / (math.log(2) * byte_count)
             """,
             trap="token and byte counts under the same mask",
+        ),
+        Example(
+            """
+            def eval_val_sliding(per_token_loss, x, y, windows, stride, base_bytes_lut):
+                val_loss_sum = val_token_count = val_byte_count = 0.0
+                for i, w in enumerate(windows):
+                    score_start = 0 if w == 0 else y.shape[1] - stride
+                    losses = per_token_loss[i, score_start:]
+                    n_scored = losses.numel()
+                    val_loss_sum += losses.sum()
+                    val_token_count += n_scored
+                    val_byte_count += base_bytes_lut[y[i, score_start:]].sum()
+                return val_loss_sum, val_token_count, val_byte_count
+            """,
+            trap="sliding window: token count from n_scored, bytes over the same slice",
         ),
     )
     INVALID = (
