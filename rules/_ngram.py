@@ -68,12 +68,27 @@ def _elementwise(a, literals) -> list[tuple[str, frozenset[str]]] | None:
     return out
 
 
+_CHILDREN: dict[int, tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]] = {}
+
+
+def _children(n: cst.CSTNode) -> tuple[cst.CSTNode, ...]:
+    # libcst computes ``children`` by a visit each time; the walks here repeat, so keep them
+    hit = _CHILDREN.get(id(n))
+    if hit is not None and hit[0] is n:
+        return hit[1]
+    if len(_CHILDREN) > 2_000_000:
+        _CHILDREN.clear()
+    kids = tuple(n.children)
+    _CHILDREN[id(n)] = (n, kids)
+    return kids
+
+
 def _descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     stack = [node]
     while stack:
         n = stack.pop()
         yield n
-        stack.extend(n.children)
+        stack.extend(_children(n))
 
 
 class Flow:
@@ -104,6 +119,7 @@ class Flow:
             if loop.targets:
                 self.edges.append(Edge(tuple(loop.targets), loop.iter_reads, loop.line, loop.node))
         # running sums and moving averages (``s += l``, ``ema = a * ema + (1 - a) * l``)
+        self._owner: dict[int, Edge] | None = None
         self.accumulated = {t for e in self.edges if isinstance(e.node, (cst.AugAssign, cst.Assign)) and not e.subscript_store
                             and (e.op in ("+=", "-=") or (e.op is None and len(e.targets) == 1 and e.targets[0] in e.reads))
                             for t in e.targets}
@@ -122,15 +138,16 @@ class Flow:
 
     def assignment_of(self, node: cst.CSTNode) -> Edge | None:
         """The assignment whose value contains ``node`` (innermost statement first)."""
-        best = None
-        for e in self.edges:
-            if e.node is None or isinstance(e.node, cst.Call) or not isinstance(e.node, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.NamedExpr)):
-                continue
-            value = getattr(e.node, "value", None)
-            if value is not None and any(d is node for d in _descendants(value)):
-                if best is None or e.line >= best.line:
-                    best = e
-        return best
+        if self._owner is None:
+            self._owner = {}
+            for e in sorted(self.edges, key=lambda e: e.line):
+                if not isinstance(e.node, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.NamedExpr)):
+                    continue
+                value = getattr(e.node, "value", None)
+                if value is not None:
+                    for d in _descendants(value):
+                        self._owner[id(d)] = e
+        return self._owner.get(id(node))
 
     def store_nodes(self) -> set[int]:
         """ids of Subscript nodes that are assignment targets (writes, not reads)."""
@@ -197,6 +214,10 @@ def _index_form(sl: cst.BaseSlice) -> tuple[str, int] | None:
 
 
 def current_position_reads(facts: Facts, fn: Function) -> set[int]:
+    return _memo("curpos", facts, fn, lambda: _current_position_reads(facts, fn))
+
+
+def _current_position_reads(facts: Facts, fn: Function) -> set[int]:
     """Subscripts ``tokens[p]`` that read the token being predicted.
 
     When the same validation stream is read at ``tokens[p - k]`` (the context) and ``tokens[p]``,
@@ -254,7 +275,19 @@ def _is_chain_of(value: cst.CSTNode | None, call: cst.Call) -> bool:
     return False
 
 
+_RETURNS: dict[int, tuple[Function, list]] = {}
+
+
 def _returned(fn: Function) -> list[cst.Return]:
+    hit = _RETURNS.get(id(fn))
+    if hit is not None and hit[0] is fn:
+        return hit[1]
+    out = _returned_uncached(fn)
+    _RETURNS[id(fn)] = (fn, out)
+    return out
+
+
+def _returned_uncached(fn: Function) -> list[cst.Return]:
     if fn.node is None:
         return []
     out = []
@@ -463,6 +496,10 @@ def _has_call(node: cst.CSTNode | None, names: set[str]) -> bool:
 
 def loss_sinks(facts: Facts, fn: Function) -> list[Edge]:
     """Accumulations of a log-loss: ``loss_sum += nll.sum()``, ``cl += (-np.log(p)).sum()``, ``mix_nll -= lp``."""
+    return _memo("sinks", facts, fn, lambda: _loss_sinks(facts, fn))
+
+
+def _loss_sinks(facts: Facts, fn: Function) -> list[Edge]:
     out = []
     for e in flow(facts, fn).edges:
         if e.op not in ("+=", "-=") or not isinstance(e.node, cst.AugAssign):

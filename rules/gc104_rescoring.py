@@ -14,6 +14,10 @@ RESCORE_SETTING = re.compile(r"two_?pass|rescore", re.I)
 
 
 def _is_scorer(facts, g) -> bool:
+    return _ngram._memo("scorer", facts, g, lambda: _scorer(facts, g))
+
+
+def _scorer(facts, g) -> bool:
     if g.node is None:
         return False
     if _ngram.loss_sinks(facts, g):
