@@ -182,6 +182,10 @@ def _target_names(target: cst.BaseExpression) -> tuple[tuple[str, ...], bool]:
     return (), False
 
 
+_DISPATCH: dict[tuple[type, str, type], Any] = {}
+_NO_HANDLER = object()
+
+
 class _Collector(cst.CSTVisitor):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
@@ -208,22 +212,53 @@ class _Collector(cst.CSTVisitor):
         self._env_reads = 0
         self._assign_marks: list[tuple[int, int]] = []
 
+    # -- dispatch: libcst's CSTVisitor looks up ``visit_<Type>`` / ``visit_<Type>_<attr>`` with a formatted
+    # getattr for every node and every child attribute; here the handlers are looked up once per node type.
+    def _handler(self, kind: str, node_type: type):
+        key = (type(self), kind, node_type)
+        fn = _DISPATCH.get(key, _NO_HANDLER)
+        if fn is _NO_HANDLER:
+            name = f"{kind}_{node_type.__name__}"
+            fn = getattr(type(self), name, None)
+            if fn is not None and fn is getattr(cst.CSTVisitor, name, None):
+                fn = None  # libcst's empty default
+            _DISPATCH[key] = fn
+        return fn
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        if type(node) is cst.If:
+            if attribute == "body":
+                self.visit_If_body(node)
+            elif attribute == "orelse":
+                self.visit_If_orelse(node)
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        if type(original_node) is cst.If:
+            if attribute == "body":
+                self.leave_If_body(original_node)
+            elif attribute == "orelse":
+                self.leave_If_orelse(original_node)
+
     # -- bottom-up names read: every node's reads are the union of its children's (one pass, no re-visits)
     def on_visit(self, node: cst.CSTNode) -> bool:
         self._read_stack.append(set())
-        return super().on_visit(node)
+        fn = self._handler("visit", type(node))
+        return True if fn is None else fn(self, node) is not False
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         mine = self._read_stack.pop()
-        if isinstance(original_node, cst.Name):
+        node_type = type(original_node)
+        if node_type is cst.Name:
             mine = {original_node.value}
-        elif isinstance(original_node, cst.Attribute):
+        elif node_type is cst.Attribute:
             d = dotted_name(original_node)
             if d:
                 mine = {d, d.split(".", 1)[0]}
         frozen = frozenset(mine)
         self.reads[id(original_node)] = frozen
-        super().on_leave(original_node)
+        fn = self._handler("leave", node_type)
+        if fn is not None:
+            fn(self, original_node)
         self._read_stack[-1] |= mine
 
     def r(self, node: cst.CSTNode | None) -> frozenset[str]:

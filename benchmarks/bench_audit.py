@@ -1,0 +1,144 @@
+"""Throughput of ``golfcheck audit`` over a folder of submissions.
+
+    python benchmarks/bench_audit.py DIR [--jobs 1,0] [--sample N] [--skip-full]
+
+Prints, for each worker count (0 = all cores): files/s and MB/s of Python source, wall and CPU
+seconds (CPU includes worker processes). Then the time for the largest single file and for the
+file closest to 3,000 lines, each with a per-stage breakdown (CPython pre-parse, libcst parse,
+facts, run configuration, rules). On a shared machine wall time includes waiting for a core: the
+CPU seconds are the honest cost. Figures only; a benchmark never asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def python_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.py") if p.is_file() and not p.is_symlink())
+
+
+def sample_tree(root: Path, n: int, seed: int = 0) -> Path:
+    """Copy ``n`` random submission folders (every .py of each) into a temporary tree."""
+    folders = sorted({p.parent for p in python_files(root)})
+    random.Random(seed).shuffle(folders)
+    out = Path(tempfile.mkdtemp(prefix="gc-bench-"))
+    for i, d in enumerate(folders[:n]):
+        for f in d.glob("*.py"):
+            target = out / f"u{i}" / d.name / f.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(f, target)
+    return out
+
+
+def run_audit(paths: list[Path], jobs: int) -> tuple[float, float, int]:
+    from golfcheck.api import audit_paths
+
+    c0, t0 = cpu_seconds(), time.perf_counter()
+    report = audit_paths([str(p) for p in paths], jobs=jobs)
+    return time.perf_counter() - t0, cpu_seconds() - c0, len(report.findings)
+
+
+def stages(path: Path) -> dict[str, float]:
+    """Per-stage CPU seconds for one file audited alone (as the engine runs it)."""
+    import ast
+
+    import libcst as cst
+
+    from golfcheck.engine import AuditContext, Options, run_rules
+    from golfcheck.facts import Facts
+    from golfcheck.runconfig import resolve, settings_from_facts
+    from golfcheck.source import Source, decode_text
+
+    out: dict[str, float] = {}
+    t = time.process_time()
+    text, _ = decode_text(path.read_bytes(), path.name)
+    if text is None:
+        return out
+    try:
+        ast.parse(text)
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        pass
+    out["cpython pre-parse"] = time.process_time() - t
+    t = time.process_time()
+    try:
+        module = cst.parse_module(text)
+    except Exception:  # noqa: BLE001 - a benchmark reports what it can
+        return out
+    out["libcst parse"] = time.process_time() - t
+    t = time.process_time()
+    try:
+        facts = Facts.build(Source(path.name, text), module)
+    except RecursionError:
+        return out
+    out["facts (one visit + positions)"] = time.process_time() - t
+    t = time.process_time()
+    config = resolve(settings_from_facts(facts))
+    out["run configuration"] = time.process_time() - t
+    t = time.process_time()
+    run_rules(AuditContext(path.parent, [facts], config, None, [], Options()))
+    out["rules + dormancy + suppressions"] = time.process_time() - t
+    return out
+
+
+def one_file(label: str, path: Path) -> None:
+    from golfcheck.api import audit_paths
+
+    lines = path.read_bytes().count(b"\n")
+    size = path.stat().st_size
+    c0, t0 = cpu_seconds(), time.perf_counter()
+    audit_paths([str(path)], jobs=1)
+    wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+    print(f"{label}: {path} ({lines:,} lines, {size / 1e6:.2f} MB): wall {wall:.2f} s, CPU {cpu:.2f} s")
+    for name, secs in stages(path).items():
+        print(f"    {name:34s} {secs:6.2f} s CPU")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("dir", type=Path)
+    ap.add_argument("--jobs", default="1,0", help="comma-separated worker counts; 0 = all cores (default 1,0)")
+    ap.add_argument("--sample", type=int, default=0, help="audit only N random submission folders")
+    ap.add_argument("--skip-full", action="store_true", help="only the single-file timings")
+    args = ap.parse_args(argv)
+
+    import golfcheck.rules
+
+    golfcheck.rules.all_rules()  # import the catalogue once, outside the timings
+    root = sample_tree(args.dir, args.sample) if args.sample else args.dir
+    files = python_files(root)
+    mb = sum(p.stat().st_size for p in files) / 1e6
+    print(f"{len(files)} Python files, {mb:.1f} MB, under {args.dir}" + (f" (sample of {args.sample} folders)" if args.sample else ""))
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+    if not args.skip_full:
+        for j in (int(x) for x in args.jobs.split(",") if x.strip()):
+            workers = j if j > 0 else (os.cpu_count() or 1)
+            wall, cpu, n = run_audit([root], j)
+            print(f"-j {j} ({workers} worker{'s' if workers > 1 else ''}): {len(files) / wall:.2f} files/s, {mb / wall:.2f} MB/s "
+                  f"(wall {wall:.1f} s, CPU {cpu:.1f} s = {mb / max(cpu, 1e-9):.2f} MB per CPU-second; {n} findings)")
+    if files:
+        one_file("largest file", max(files, key=lambda p: p.stat().st_size))
+        by_lines = {p: p.read_bytes().count(b"\n") for p in files}
+        one_file("file nearest 3,000 lines", min(files, key=lambda p: abs(by_lines[p] - 3000)))
+    print(f"load average {os.getloadavg()[0]:.1f} at end")
+    if args.sample:
+        shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
