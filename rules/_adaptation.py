@@ -471,22 +471,74 @@ def _is_scalar(node: cst.BaseExpression | None) -> bool:
     return isinstance(node, (cst.Integer, cst.Float))
 
 
+# tensor/list operations that keep token data token data (a call to anything else makes a new thing)
+_KEEPS_TOKENS = {"to", "reshape", "view", "contiguous", "long", "int", "cuda", "cpu", "flatten", "cat", "stack",
+                 "clone", "unsqueeze", "squeeze", "expand", "narrow", "split", "chunk", "tensor", "as_tensor",
+                 "from_numpy", "index_select", "unfold", "list", "tuple", "sorted", "asarray", "array", "numpy",
+                 "pin_memory", "detach", "roll", "tolist", "type"}
+
+
+def _token_expr(facts: Facts, f: Function, node: cst.BaseExpression | None, line: int, depth: int = 0) -> bool:
+    """Is ``node`` validation token data: a val-token name, or slices, casts, concatenations and
+    comprehensions of one (not a model returned by ``train_model(h, val_data)``, not a size)?"""
+    if node is None or depth > 10:
+        return False
+    if isinstance(node, (cst.Name, cst.Attribute)):
+        name = dotted_name(node) or ""
+        if VAL_NAME.search(name):
+            return True
+        if isinstance(node, cst.Attribute):
+            return False
+        last = max((a for a in f.assigns if name in a.targets and a.line < line), key=lambda a: a.line, default=None)
+        loop = max((lp for lp in f.loops.values() if name in lp.targets and lp.line <= line <= lp.end_line),
+                   key=lambda lp: lp.line, default=None)
+        if loop is not None and (last is None or loop.line > last.line) and isinstance(loop.node, cst.For):
+            return _token_expr(facts, f, loop.node.iter, loop.line, depth + 1)
+        if last is None or last.op:
+            return False
+        value = last.value
+        if isinstance(value, cst.Tuple) or len(last.targets) > 1:
+            return False
+        return _token_expr(facts, f, value, last.line, depth + 1)
+    if isinstance(node, cst.Subscript):
+        return _token_expr(facts, f, node.value, line, depth + 1)
+    if isinstance(node, cst.Call):
+        func = dotted_name(node.func) or ""
+        name = func.rsplit(".", 1)[-1] if func else (node.func.attr.value if isinstance(node.func, cst.Attribute) else "")
+        if name not in _KEEPS_TOKENS:
+            return _returns_token_param(facts, f, node, line, depth)
+        if isinstance(node.func, cst.Attribute) and _token_expr(facts, f, node.func.value, line, depth + 1):
+            return True
+        return any(_token_expr(facts, f, a.value, line, depth + 1) for a in node.args if a.keyword is None)
+    if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
+        return _token_expr(facts, f, node.elt, line, depth + 1) or _token_expr(facts, f, node.for_in.iter, line, depth + 1)
+    if isinstance(node, (cst.List, cst.Tuple)):
+        return any(_token_expr(facts, f, el.value, line, depth + 1) for el in node.elements)
+    return False
+
+
+def _returns_token_param(facts: Facts, f: Function, node: cst.Call, line: int, depth: int) -> bool:
+    """A local helper handed val tokens that returns (slices of) them: ``tail_sequences(val_tokens, ...)``."""
+    call = next((c for c in f.calls if c.node is node), None)
+    if call is None:
+        return False
+    for g in facts.resolve_call(f, call):
+        params = [p for p in g.params if p not in ("self", "cls")]
+        returned = set().union(*g.returns) if g.returns else set()
+        for i, arg in enumerate(a for a in node.args if a.keyword is None):
+            if i < len(params) and _token_expr(facts, f, arg.value, line, depth + 1):
+                if _derived(g, {params[i]}) & returned or params[i] in returned:
+                    return True
+    return False
+
+
 def _token_arg(facts: Facts, f: Function, call: CallSite, node: cst.BaseExpression, tainted: set[str]) -> bool:
     """Does this argument expression carry validation token data (not a tokenizer field or a size)?"""
     if not (_names(node) & tainted) or _is_scalar(node):
         return False
-    if not reaches_val(facts, f, _names(node), call.line):
+    if isinstance(node, cst.Attribute) and (_NOT_TOKENS.match(node.attr.value) or node.attr.value in _SCALAR_CALLS):
         return False
-    if isinstance(node, cst.Name):
-        last = max((a for a in f.assigns if node.value in a.targets and a.line < call.line),
-                   key=lambda a: a.line, default=None)
-        if last is not None and _is_scalar(last.value):
-            return False
-    if isinstance(node, cst.Attribute):
-        attr = node.attr.value
-        if _NOT_TOKENS.match(attr) or attr in _SCALAR_CALLS:
-            return False
-    return True
+    return _token_expr(facts, f, node, call.line)
 
 
 def _is_collector(facts: Facts, f: Function, c: CallSite) -> bool:
