@@ -265,12 +265,18 @@ def data_taint(facts: Facts, f: Function, _depth: int = 0) -> set[str]:
     clean = {n for n in tainted if not n.startswith("<") and n not in assigned and n not in f.params
              and not METRIC_NAME.search(last(n))}
     clean |= {p for p in f.params if p in tainted and _param_carries_data(facts, f, p, _depth)}
-    clean |= {t for a in f.assigns if a.line in marker_lines for t in a.targets}
+    from golfcheck.facts import VAL_LOADERS, VAL_STRING
+
+    for a in f.assigns:  # the exact statement behind a <call:N>/<str:N> marker (minified code has many per line)
+        if a.line in marker_lines and a.value is not None and (
+                (isinstance(a.value, cst.Call) and VAL_LOADERS.search(dotted_name(a.value.func) or ""))
+                or any(VAL_STRING.search(x) for x in strings_in(a.value))):
+            clean.update(a.targets)
     calls = {id(c.node): c for c in f.calls}
     for _ in range(6):
         before = len(clean)
         for a in f.assigns:
-            if a.reads & clean and _returns_data(facts, f, calls.get(id(a.value))):
+            if a.reads & clean and _returns_data(facts, f, calls.get(id(a.value)), _depth):
                 clean.update(t for t in a.targets if not METRIC_NAME.search(last(t)))
         for loop in f.loops.values():
             if loop.iter_reads & clean:
@@ -299,16 +305,18 @@ def _param_carries_data(facts: Facts, f: Function, param: str, depth: int) -> bo
     return False
 
 
-def _returns_data(facts: Facts, f: Function, call) -> bool:
+def _returns_data(facts: Facts, f: Function, call, depth: int = 0) -> bool:
     """False when ``call`` is a local function whose return values are not derived from its val inputs
     (``base_model = train_model(h, val_data)`` returns a model trained on train data, not val data)."""
     if call is None:
         return True
-    targets = facts.resolve_call(f, call)
+    targets = [g for g in facts.resolve_call(f, call) if g is not f]
     if not targets:
         return True
+    if depth >= 3:
+        return True
     for g in targets:
-        tainted = facts.val_tainted(g)
+        tainted = data_taint(facts, g, depth + 1)
         if any(r & tainted for r in g.returns):
             return True
     return False

@@ -8,7 +8,7 @@ from ._data_bytes import (TRAIN_FILES, TRAIN_LOADER_NAME, VAL_FILES, code_files,
                                strings_in, text_finding, training_loops)
 
 SYMLINK = re.compile(r"\b(ln\s+-s\w*|cp|mv)\s+\S*fineweb_val_\S*\s+\S*fineweb_train_\S*")
-VALONLY = re.compile(r"\b(DATA_PATH|DATA_DIR|DATASET|data_path)\s*[=:]\s*\S*val[_-]?only", re.I)
+VALONLY = re.compile(r"\b(DATA_PATH|DATA_DIR|DATASET|data_path)\s*[=:]\s*[\"']?[\w./-]*(?<![a-z])val[_-]?only", re.I)
 
 
 class TrainOnValidation(Rule):

@@ -9,6 +9,7 @@ from ._data_bytes import CANONICAL_TOKENIZERS, code_files, text_finding
 CANONICAL_VOCABS = {1024, 4096, 8192}
 TOKENIZER_KEY = re.compile(r"^(tokenizer_path|tokenizer|sp_model|sp_model_path|spm_path|tokenizer_model)$")
 SHIPPED = (".model", ".vocab", ".npz")
+CANONICAL_FILES = re.compile(r"^fineweb_(1024|4096|8192)_bpe\.(model|vocab)$")
 PREP_SCRIPT = re.compile(r"(^|/)(prepare\w*|download\w*|\w*tokeniz\w*|export\w*data\w*|make_\w*shards?\w*|"
                          r"build_\w*(data|shards|tokenizer)\w*|lossless_caps|cached_challenge_fineweb)\.py$")
 # What a README shows when it proves its byte total: a sidecar, or a byte total of the val set.
@@ -64,7 +65,7 @@ class TokenizerChange(Rule):
         if sub is None:
             return
         for p in getattr(sub, "other_files", []):
-            if p.suffix in SHIPPED:
+            if p.suffix in SHIPPED and not CANONICAL_FILES.search(p.name):
                 rel = str(p.relative_to(sub.root)) if p.is_relative_to(sub.root) else p.name
                 yield text_finding(self, rel, 1, f"tokenizer/LUT file {rel} shipped in the folder{tail}", severity=sev)
         for f in getattr(sub, "code_files", []):
