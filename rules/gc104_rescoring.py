@@ -20,12 +20,13 @@ def _is_scorer(facts, g) -> bool:
 def _scorer(facts, g) -> bool:
     if g.node is None:
         return False
+    if not (_ngram.target_derived(facts, g) or facts.val_tainted(g)):
+        return False  # a model block or helper that never sees targets or validation tokens
     if _ngram.loss_sinks(facts, g):
         return True
-    lossy = _ngram.per_token_losses(facts, g)
     fl = _ngram.flow(facts, g)
-    derived = fl.forward(lossy | {t for e in fl.edges if e.targets and e.targets[0] in fl.accumulated for t in e.targets})
-    return bool(_ngram._return_reads(g, None) & derived)
+    logs = {t for e in fl.edges if _ngram._has_call(getattr(e.node, "value", None), _ngram.LOG_CALLS) for t in e.targets}
+    return bool(logs) and bool(_ngram._return_reads(g, None) & fl.forward(logs))
 
 
 def _exclusive(a, b) -> bool:
