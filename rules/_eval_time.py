@@ -553,15 +553,23 @@ def _mixer_tells(facts: Facts, fs: list[Function]) -> tuple[str, ...]:
 
 
 def byte_mixers(facts: Facts) -> list[ByteMixer]:
-    """PPM / byte-mixer functions called from outside the PPM code (one per file, the first entry)."""
+    """PPM / byte-mixer functions called from outside the PPM code (each entry point once).
+
+    Each entry is reported separately so that a dormant legacy path cannot hide a live one
+    (#2039: ``_ppm_mixture_bpb`` behind PPM_ENABLED=0, ``_cond_ppm_mixture_bpb`` live).
+    """
     named = [f for f in facts.functions.values() if f.node is not None and (PPM_NAME.search(f.name) or PPM_NAME.search(f.class_name or ""))]
     if not named:
         return []
     names = {f.qualname for f in named}
-    entries = [f for f in named if not facts.callers.get(f.qualname) or any(c.qualname not in names for c, _ in facts.callers[f.qualname])]
-    entry = min(entries or named, key=lambda f: f.line)
-    reach = [facts.functions[q] for q in facts.reachable([entry.qualname]) if q in facts.functions]
-    return [ByteMixer(entry, entry.line, _mixer_tells(facts, reach))]
+    entries = [f for f in named if any(c.qualname not in names for c, _ in facts.callers.get(f.qualname, []))]
+    if not entries:  # a library of PPM code with no caller in this file: report its first function
+        entries = [min(named, key=lambda f: f.line)]
+    out = []
+    for entry in sorted(entries, key=lambda f: f.line):
+        reach = [facts.functions[q] for q in facts.reachable([entry.qualname]) if q in facts.functions]
+        out.append(ByteMixer(entry, entry.line, _mixer_tells(facts, reach)))
+    return out
 
 
 # ------------------------------------------------------------------------------ known-legal patterns (GC906-GC908)

@@ -50,24 +50,30 @@ class RealisedTokenGate(Rule):
 
     def check(self, ctx):
         on, found = enabled_experts(ctx.config)
+        mixed = ""
         if on:
             finding = self._config_finding(ctx, on, found)
             by_log = experts_by_log(ctx)
             clean = sorted(rel for rel, experts in by_log.items() if not experts)
             if clean:  # e.g. original runs with the experts on, token-only replays with them off (#2018)
                 dirty = sorted(rel for rel, experts in by_log.items() if experts)
-                finding = finding.with_severity(Severity.WARNING, (
-                    f"the logs disagree: {', '.join(dirty) or 'the run configuration'} ran with them on, "
-                    f"{', '.join(clean)} with them off; a reviewer must check which run produced the reported score"))
+                mixed = (f"the logs disagree: {', '.join(dirty) or 'the run configuration'} ran with them on, "
+                         f"{', '.join(clean)} with them off; a reviewer must check which run produced the reported score")
+                finding = finding.with_severity(Severity.WARNING, mixed)
             yield finding
+        off = not on and any(e.role == "strength" for e in found)
         for facts in ctx.facts:
             for site in realised_gate_sites(facts):
-                off = not on and any(e.role == "strength" for e in found)
                 message = (f"the hint for position `{site.index}` is written under a test on `{site.gate}`, a property "
                            f"of the realised token `{site.token}` at that position (C1; PR #1420 causal fix)")
+                severity = None
                 if off:
                     message += f"; the run configuration switches the realised-token experts off ({_describe(found, ('within', 'word'))})"
-                yield ctx.finding(self, facts, site.line, message, severity=Severity.NOTE if off else None)
+                    severity = Severity.NOTE
+                elif mixed:
+                    message += f"; {mixed}"
+                    severity = Severity.WARNING
+                yield ctx.finding(self, facts, site.line, message, severity=severity)
 
     def _config_finding(self, ctx, on, found):
         keys = [e.setting.key for e in found if e.expert in on and e.role == "strength"]
