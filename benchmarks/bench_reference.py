@@ -63,7 +63,7 @@ def run(kind: str, checkpoints: list[int], data_dir: str, val, luts, device, arg
         opt.zero_grad(set_to_none=True)
         sync(device)
         train_s += time.perf_counter() - t0
-        losses.append(float(loss))
+        losses.append(loss.item())
         if step in checkpoints:
             mode = "ar" if kind == "ar" else "l2r"
             t0 = time.perf_counter()

@@ -64,7 +64,7 @@ def trained(embedded):
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         opt.zero_grad(set_to_none=True)
-        losses.append(float(loss))
+        losses.append(loss.item())
     model.eval()
     return {"model": model, "losses": losses, "train_seconds": time.perf_counter() - t0}
 
