@@ -65,11 +65,15 @@ class TrainDataAtEval(Rule):
                     continue  # inside the training loop: on the clock
                 if reserve is not None and reserve >= MIN_RESERVE_SECONDS:
                     continue
-                why = ("no wallclock is reserved for it" if reserve is None
-                       else f"the wallclock reserve is only {reserve:g} s")
-                yield ctx.finding(self, facts, c.node,
-                                  f"`{c.name}` reads training data (`{name}`) after the training loop and {why}: "
-                                  "it runs past the 600 s training window")
+                if reserve is None:
+                    yield ctx.finding(self, facts, c.node,
+                                      f"`{c.name}` reads training data (`{name}`) after the training loop and no "
+                                      "wallclock is reserved for it: it runs past the 600 s training window")
+                else:
+                    yield ctx.finding(self, facts, c.node,
+                                      f"`{c.name}` reads training data (`{name}`) after the loop with only a {reserve:g} s "
+                                      "wallclock reserve (#1868 raised 0.5 s to 8 s for compliance): the logs must show "
+                                      "train time + Hessian collection <= 600 s", severity=Severity.WARNING)
 
     def _train_reads(self, ctx, facts):
         for f in facts.iter_functions():
@@ -157,6 +161,23 @@ class TrainDataAtEval(Rule):
                 return collect_hessians(model, calib_loader, args)
             """,
             trap="GPTQ Hessians on training data after the loop with no reserve (#593, #609)", lines=(8,),
+        ),
+        Example(
+            """
+            import os, time
+            gptq_reserve_seconds = float(os.environ.get("GPTQ_RESERVE_SECONDS", "0.5"))
+            def main(h, model, opt, train_loader, ShuffledSequenceLoader, collect_hessians):
+                max_wallclock_ms = 1e3 * h.max_wallclock_seconds - gptq_reserve_seconds * 1e3
+                t0 = time.perf_counter()
+                while (time.perf_counter() - t0) * 1e3 < max_wallclock_ms:
+                    x, y = train_loader.next_batch()
+                    model(x, y).backward()
+                    opt.step()
+                calib_loader = ShuffledSequenceLoader(h)
+                return collect_hessians(model, calib_loader, h)
+            """,
+            trap="a 0.5 s reserve: HOLD until the logs show train + Hessians <= 600 s (#1868)",
+            severity=Severity.WARNING, lines=(12,),
         ),
         Example(
             """

@@ -9,7 +9,7 @@ from golfcheck.runconfig import truthy
 
 TRANSFORMED = re.compile(r"caseops|lossless_caps|casefold|lowercase|lower_case|nfkc", re.I)
 SIDECAR = re.compile(r"fineweb_val_bytes|val_bytes_|_bytes_\*|token_bytes_sidecar|byte_sidecar", re.I)
-SIDECAR_NAME = re.compile(r"val_bytes|sidecar|raw_bytes|orig_bytes", re.I)
+SIDECAR_NAME = re.compile(r"val_\w*bytes|bytes_override|sidecar|raw_bytes|orig\w*_bytes", re.I)
 PIECE_BYTES = re.compile(r"^(token_bytes_lut|piece_bytes\w*|byte_stream|bytes_lut|base_bytes_lut|base_bytes)$")
 CASE_FLAG = re.compile(r"^(caseops|lossless_caps|case_ops)(_enabled|_on)?$", re.I)
 EVIDENCE = re.compile(r"(ln\s+-s\w*\s+\S*(caseops|lossless_caps)\S*|(DATA_PATH|DATA_DIR|datasets_dir|data_path)\s*[=:]\s*\S*(caseops|lossless_caps))", re.I)

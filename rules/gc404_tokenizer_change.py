@@ -5,6 +5,7 @@ import re
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
 from ._data_bytes import CANONICAL_TOKENIZERS, code_files, text_finding
+from .gc403_transformed_bytes import SIDECAR
 
 CANONICAL_VOCABS = {1024, 4096, 8192}
 TOKENIZER_KEY = re.compile(r"^(tokenizer_path|tokenizer|sp_model|sp_model_path|spm_path|tokenizer_model)$")
@@ -42,9 +43,15 @@ class TokenizerChange(Rule):
     def check(self, ctx):
         readme = ctx.readme
         proof = PROOF.search(readme[1]) if readme else None
-        sev = Severity.NOTE if proof else None
-        tail = (f"; {readme[0]} shows byte-accounting evidence (`{proof.group(0)}`): confirm it covers the full val set"
-                if proof else "; show a full decode of the val set whose byte total matches the denominator")
+        sidecar = next(((f.path, line) for f in ctx.facts for v, line in f.strings if SIDECAR.search(v)), None)
+        sev = Severity.NOTE if (proof or sidecar) else None
+        if proof:
+            tail = f"; {readme[0]} shows byte-accounting evidence (`{proof.group(0)}`): confirm it covers the full val set"
+        elif sidecar:
+            tail = (f"; the bytes come from the raw-byte sidecar ({sidecar[0]}:{sidecar[1]}): confirm the sidecar's total "
+                    "matches the original val bytes")
+        else:
+            tail = "; show a full decode of the val set whose byte total matches the denominator"
         for facts in code_files(ctx):
             named = False
             for v, line in facts.strings:
