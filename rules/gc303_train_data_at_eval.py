@@ -177,7 +177,7 @@ class TrainDataAtEval(Rule):
                 return collect_hessians(model, calib_loader, h)
             """,
             trap="a 0.5 s reserve: HOLD until the logs show train + Hessians <= 600 s (#1868)",
-            severity=Severity.WARNING, lines=(12,),
+            severity=Severity.WARNING, lines=(11,),
         ),
         Example(
             """
