@@ -552,21 +552,28 @@ def _mixer_tells(facts: Facts, fs: list[Function]) -> tuple[str, ...]:
     return tuple(tells)
 
 
-def byte_mixers(facts: Facts) -> list[ByteMixer]:
-    """PPM / byte-mixer functions called from outside the PPM code (each entry point once).
+SCORING_ENTRY = re.compile(r"bpb|score|eval|mix", re.I)
 
-    Each entry is reported separately so that a dormant legacy path cannot hide a live one
-    (#2039: ``_ppm_mixture_bpb`` behind PPM_ENABLED=0, ``_cond_ppm_mixture_bpb`` live).
+
+def byte_mixers(facts: Facts) -> list[ByteMixer]:
+    """PPM / byte-mixer scoring entry points called from outside the PPM code.
+
+    Every scoring entry (name with bpb/score/eval/mix) is reported, so that a dormant legacy path cannot
+    hide a live one (#2039: ``_ppm_mixture_bpb`` behind PPM_ENABLED=0, ``_cond_ppm_mixture_bpb`` live);
+    a PPM class counts once, at its first method.
     """
     named = [f for f in facts.functions.values() if f.node is not None and (PPM_NAME.search(f.name) or PPM_NAME.search(f.class_name or ""))]
     if not named:
         return []
     names = {f.qualname for f in named}
     entries = [f for f in named if any(c.qualname not in names for c, _ in facts.callers.get(f.qualname, []))]
-    if not entries:  # a library of PPM code with no caller in this file: report its first function
-        entries = [min(named, key=lambda f: f.line)]
+    units: dict[str, Function] = {}
+    for f in sorted(entries or named, key=lambda f: f.line):
+        key = f.class_name if f.class_name and PPM_NAME.search(f.class_name) else f.qualname
+        units.setdefault(key, f)
+    chosen = [f for f in units.values() if SCORING_ENTRY.search(f.name)] or [min(units.values(), key=lambda f: f.line)]
     out = []
-    for entry in sorted(entries, key=lambda f: f.line):
+    for entry in chosen:
         reach = [facts.functions[q] for q in facts.reachable([entry.qualname]) if q in facts.functions]
         out.append(ByteMixer(entry, entry.line, _mixer_tells(facts, reach)))
     return out

@@ -38,7 +38,7 @@ class BytePpmMixer(Rule):
             for mixer in byte_mixers(facts):
                 tells = f" ({'; '.join(mixer.tells)})" if mixer.tells else ""
                 yield ctx.finding(self, facts, mixer.line, (
-                    f"byte-level PPM / streaming mixer `{mixer.function.name}`{tells}: no organiser ruling, and "
+                    f"byte-level PPM / streaming mixer `{mixer.function.qualname}`{tells}: no organiser ruling, and "
                     f"#1902 excluded PPM-D/byte-mixture rows; a reviewer must check that the mixture is a proper "
                     f"distribution at every byte (C2), covers the full validation set and uses raw bytes"))
 
