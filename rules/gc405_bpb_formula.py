@@ -31,6 +31,10 @@ def _float_literals(node):
     return out
 
 
+def names_in(code: str) -> list[str]:
+    return re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", code)
+
+
 def canonical() -> str:
     return "canonical: val_bpb = Σnats / (ln 2 · Σbytes) over the scored tokens (golfcheck.metric.BpbMeter.bpb)"
 
@@ -89,7 +93,7 @@ class BpbFormula(Rule):
                 yield ctx.finding(self, facts, a.node or a.line, f"per-batch bpb values are summed into "
                                   f"`{a.targets[0]}` and averaged; {canonical()}")
         for c in f.calls:
-            if c.name in ("mean", "fmean", "average") and any(BPB_NAME.search(last(n)) for n in c.reads if "." not in n or True) \
+            if c.name in ("mean", "fmean", "average") and any(BPB_NAME.search(last(n)) for n in c.reads) \
                     and not any(re.search(r"seed", n, re.I) for n in c.reads):
                 yield ctx.finding(self, facts, c.node, f"`{facts.code(c.node)[:60]}` averages bpb values; {canonical()}")
 
@@ -246,7 +250,3 @@ class BpbFormula(Rule):
             trap="byte count without the token mask", lines=(8,),
         ),
     )
-
-
-def names_in(code: str) -> list[str]:
-    return re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", code)
