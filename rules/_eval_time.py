@@ -18,7 +18,6 @@ from golfcheck.facts import Assignment, CallSite, Facts, Function, names_read
 from golfcheck.source import dotted_name
 
 OPTIMIZERS = {"Adam", "AdamW", "SGD", "LBFGS", "RMSprop", "Adagrad", "Adamax", "NAdam", "RAdam"}
-CE_NAMES = {"cross_entropy", "nll_loss", "log_softmax"}
 
 
 # ------------------------------------------------------------------------------ small helpers

@@ -90,3 +90,25 @@ def test_gc108_logs_that_disagree_ask_for_review(tmp_path):
     found = audit(tmp_path, files, "GC108")
     assert [f.severity for f in found] == [Severity.WARNING]
     assert "the logs disagree" in found[0].message
+
+
+MINIFIED_SLOT = (
+    "import torch\nimport torch.nn.functional as F\n_B=True\n"
+    "def eval_val_sliding(args,model,windows,stride,seq_len):\n"
+    "\tloss_sum=0.\n"
+    "\tfor(ws,x,y)in windows:\n"
+    "\t\twlen=x.size(1);H=model.hidden(x).detach();delta=torch.zeros(1,1,H.shape[-1],requires_grad=_B);"
+    "opt=torch.optim.AdamW([delta],lr=args.slot_lr);ctx_end=max(seq_len-stride,1)\n"
+    "\t\tfor _ in range(args.slot_steps):opt.zero_grad();lg=model.head(H+delta);"
+    "slot_loss=F.cross_entropy(lg[:,:ctx_end-1].flatten(0,1),y[:,:ctx_end-1].flatten());slot_loss.backward();opt.step()\n"
+    "\t\twith torch.no_grad():nll=F.cross_entropy(model.head(H+delta)[0],y[0],reduction='none')\n"
+    "\t\ts=0 if ws==0 else max(wlen-stride,0);scored_nll=nll[s:wlen];loss_sum+=scored_nll.sum()\n"
+    "\treturn loss_sum\n"
+)
+
+
+def test_gc106_minified_context_slot_with_constant_true(tmp_path):
+    """Minified records spell True as a module constant (``requires_grad=_B``) and chain statements with ``;``."""
+    found = audit(tmp_path, {"train_gpt.py": MINIFIED_SLOT}, "GC106")
+    assert [(f.severity, f.line) for f in found] == [(Severity.WARNING, 8)]
+    assert audit(tmp_path, {"train_gpt.py": MINIFIED_SLOT}, "GC105") == []
