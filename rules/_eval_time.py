@@ -268,7 +268,7 @@ DOC_ISOLATION = re.compile(r"cu_seqlens|varlen|doc_starts?$|doc_bounds|document_
 
 @dataclass(frozen=True)
 class Smear:
-    """A previous-token mix ``cat([x[:, :1], x[:, 1:] + g * x[:, :-1]], 1)`` in ``function``."""
+    """A previous-token mix ``cat([x[:, :1], x[:, 1:] + g * x[:, :-1]], 1)`` (or ``F.pad(x[:, :-1], ...)``) in ``function``."""
 
     function: Function
     node: cst.Call
@@ -300,6 +300,15 @@ def _prev_shift(facts: Facts, call: cst.Call) -> bool:
     if "^" in text or "%" in text:  # hashed id pairs: BigramHash
         return False
     return not any(IDS_NAME.search(dotted_name(s.value) or "") for s in shifted)
+
+
+def _pad_shift(facts: Facts, call: cst.Call) -> bool:
+    """``F.pad(x[:, :-1], (0, 0, 1, 0))``: the previous position's hidden state, zero-padded at the front."""
+    if not call.args:
+        return False
+    first = call.args[0].value
+    return (isinstance(first, cst.Subscript) and _slice_is(first, None, "-1", facts)
+            and not IDS_NAME.search(dotted_name(first.value) or ""))
 
 
 def _compares_ids(node: cst.CSTNode | None) -> bool:
@@ -334,7 +343,7 @@ def smear_sites(facts: Facts) -> list[Smear]:
     out = []
     for f in facts.functions.values():
         for c in f.calls:
-            if c.name in ("cat", "concat", "concatenate") and _prev_shift(facts, c.node):
+            if (c.name in ("cat", "concat", "concatenate") and _prev_shift(facts, c.node)) or (c.name == "pad" and _pad_shift(facts, c.node)):
                 out.append(Smear(f, c.node, c.line, _masked(facts, f, c), c))
     return out
 

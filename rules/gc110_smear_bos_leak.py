@@ -149,13 +149,13 @@ class SmearBosLeak(Rule):
             class SmearGate(torch.nn.Module):
                 def forward(self, x):
                     g = torch.sigmoid(self.gate)
-                    prev = torch.cat([torch.zeros_like(x[:, :1]), x[:, :-1]], dim=1)
+                    prev = torch.nn.functional.pad(x[:, :-1], (0, 0, 1, 0))
                     return (1 - g) * x + g * prev
 
             def attend(q, k, v):
                 return torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
             """,
-            trap="unmasked smear with attention over the whole stream: note, not an error",
+            trap="unmasked zero-padded smear with attention over the whole stream: note, not an error",
             severity=Severity.NOTE,
             lines=(6,),
         ),
