@@ -124,7 +124,7 @@ def val_names(facts: Facts, f: Function) -> set[str]:
     return tainted
 
 
-def reaches_val(facts: Facts, f: Function, names: set[str], line: int) -> bool:
+def reaches_val(facts: Facts, f: Function, names: set[str], line) -> bool:
     """Flow-sensitive check: do ``names``, as last assigned before ``line``, derive from validation data?
 
     The engine's taint is by name over the whole function, so a ``loss`` or ``x`` reused by a later
@@ -135,20 +135,18 @@ def reaches_val(facts: Facts, f: Function, names: set[str], line: int) -> bool:
     val_lines = {ln for s, ln in facts.strings if VAL_STRING.search(s)}
     seen: set[tuple[str, int]] = set()
 
-    def walk(names: set[str], line: int, depth: int) -> bool:
+    def walk(names: set[str], pos: tuple[int, int], depth: int) -> bool:
         if depth > 12:
             return False
         for n in names:
-            if (n, line) in seen:
+            if (n, pos) in seen:
                 continue
-            seen.add((n, line))
+            seen.add((n, pos))
             if VAL_NAME.search(n) or _VAL_PATH.search(n) or VAL_LOADERS.search(n) or n in params:
                 return True
-            last = max((a for a in f.assigns if n in a.targets and a.line < line), key=lambda a: a.line, default=None)
-            loop = max((lp for lp in f.loops.values() if n in lp.targets and lp.line <= line <= lp.end_line),
-                       key=lambda lp: lp.line, default=None)
-            if loop is not None and (last is None or loop.line > last.line):
-                if walk(set(loop.iter_reads), loop.line, depth + 1):
+            last, loop = _last_def(f, n, pos)
+            if loop is not None:
+                if walk(set(loop.iter_reads), (loop.line, 0), depth + 1):
                     return True
                 continue
             if last is None:
@@ -156,11 +154,24 @@ def reaches_val(facts: Facts, f: Function, names: set[str], line: int) -> bool:
             if last.line in val_lines:
                 return True
             reads = set(last.reads) - ({n} if last.op else set())
-            if reads and walk(reads, last.line, depth + 1):
+            if reads and walk(reads, (last.line, last.col), depth + 1):
                 return True
         return False
 
-    return walk(set(names), line, 0)
+    return walk(set(names), line if isinstance(line, tuple) else (line, 10**6), 0)
+
+
+def _last_def(f: Function, name: str, pos: tuple[int, int]):
+    """The nearest definition of ``name`` before ``pos`` (line, col): an assignment, or an enclosing
+    ``for`` loop whose target it is, whichever is later. Positions, not lines: minified payloads put
+    ``local=...;x=local[:-1]`` on one line."""
+    last = max((a for a in f.assigns if name in a.targets and (a.line, a.col) < pos),
+               key=lambda a: (a.line, a.col), default=None)
+    loop = max((lp for lp in f.loops.values() if name in lp.targets and lp.line <= pos[0] <= lp.end_line),
+               key=lambda lp: lp.line, default=None)
+    if loop is not None and (last is None or loop.line > last.line):
+        return None, loop
+    return last, None
 
 
 # --------------------------------------------------------------------------- steps
@@ -209,7 +220,7 @@ def _val_steps(facts: Facts, f: Function) -> list[CallSite]:
     if not tainted:
         return []
     backs = [c for c in f.calls if c.name == "backward" and c.reads & tainted
-             and reaches_val(facts, f, set(c.reads), c.line)]
+             and reaches_val(facts, f, set(c.reads), (c.line, c.col))]
     if not backs:
         return []
     steps = []
@@ -478,7 +489,7 @@ _KEEPS_TOKENS = {"to", "reshape", "view", "contiguous", "long", "int", "cuda", "
                  "pin_memory", "detach", "roll", "tolist", "type"}
 
 
-def _token_expr(facts: Facts, f: Function, node: cst.BaseExpression | None, line: int, depth: int = 0) -> bool:
+def _token_expr(facts: Facts, f: Function, node: cst.BaseExpression | None, line, depth: int = 0) -> bool:
     """Is ``node`` validation token data: a val-token name, or slices, casts, concatenations and
     comprehensions of one (not a model returned by ``train_model(h, val_data)``, not a size)?"""
     if node is None or depth > 10:
@@ -489,17 +500,15 @@ def _token_expr(facts: Facts, f: Function, node: cst.BaseExpression | None, line
             return True
         if isinstance(node, cst.Attribute):
             return False
-        last = max((a for a in f.assigns if name in a.targets and a.line < line), key=lambda a: a.line, default=None)
-        loop = max((lp for lp in f.loops.values() if name in lp.targets and lp.line <= line <= lp.end_line),
-                   key=lambda lp: lp.line, default=None)
-        if loop is not None and (last is None or loop.line > last.line) and isinstance(loop.node, cst.For):
-            return _token_expr(facts, f, loop.node.iter, loop.line, depth + 1)
+        last, loop = _last_def(f, name, line if isinstance(line, tuple) else (line, 10**6))
+        if loop is not None:
+            return isinstance(loop.node, cst.For) and _token_expr(facts, f, loop.node.iter, (loop.line, 0), depth + 1)
         if last is None or last.op:
             return False
         value = last.value
         if isinstance(value, cst.Tuple) or len(last.targets) > 1:
             return False
-        return _token_expr(facts, f, value, last.line, depth + 1)
+        return _token_expr(facts, f, value, (last.line, last.col), depth + 1)
     if isinstance(node, cst.Subscript):
         return _token_expr(facts, f, node.value, line, depth + 1)
     if isinstance(node, cst.Call):
@@ -517,7 +526,7 @@ def _token_expr(facts: Facts, f: Function, node: cst.BaseExpression | None, line
     return False
 
 
-def _returns_token_param(facts: Facts, f: Function, node: cst.Call, line: int, depth: int) -> bool:
+def _returns_token_param(facts: Facts, f: Function, node: cst.Call, line, depth: int) -> bool:
     """A local helper handed val tokens that returns (slices of) them: ``tail_sequences(val_tokens, ...)``."""
     call = next((c for c in f.calls if c.node is node), None)
     if call is None:
@@ -538,7 +547,7 @@ def _token_arg(facts: Facts, f: Function, call: CallSite, node: cst.BaseExpressi
         return False
     if isinstance(node, cst.Attribute) and (_NOT_TOKENS.match(node.attr.value) or node.attr.value in _SCALAR_CALLS):
         return False
-    return _token_expr(facts, f, node, call.line)
+    return _token_expr(facts, f, node, (call.line, call.col))
 
 
 def _is_collector(facts: Facts, f: Function, c: CallSite) -> bool:
@@ -578,9 +587,10 @@ def calibrations(facts: Facts) -> list[Calibration]:
                 out.append(Calibration(facts, f, c, "val", facts.code(val_args[0])))
                 flagged_outputs |= _outputs(f, c)
                 continue
-            gen_args = [a for a in args if _names(a) & sampled]
+            gen_args = [a for a in args if _names(a) & sampled and not (_names(a) & sampled) <= flagged_outputs]
             if gen_args:
                 out.append(Calibration(facts, f, c, "self-generated", facts.code(gen_args[0])))
+                flagged_outputs |= _outputs(f, c)
     return out
 
 
