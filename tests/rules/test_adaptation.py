@@ -141,3 +141,37 @@ def test_calibration_argument_use_not_owner_name(tmp_path):
     """)
     cals = calibrations(facts)
     assert [(c.call.name, c.source) for c in cals] == [("collect_hessians", "val")]
+
+
+def test_minified_payload_statements_on_one_line(tmp_path):
+    facts = facts_of(tmp_path, """
+        import torch
+        def eval_val_ttt(model, val_data, chunk, opt, n):
+        \tloss_sum=torch.zeros(());byte_count=torch.zeros(())
+        \tfor ci in range(n):
+        \t\tp=val_data.val_tokens[ci*chunk:(ci+1)*chunk+1];x=p[:-1];y=p[1:]
+        \t\twith torch.no_grad():loss_sum+=model.nll(x,y).sum();byte_count+=chunk
+        \t\tfor _ep in range(2):
+        \t\t\tlocal=val_data.val_tokens[ci*chunk:(ci+1)*chunk+1];xt=local[:-1];yt=local[1:];loss=model(xt,yt)
+        \t\t\tloss.backward();opt.step()
+        \treturn loss_sum/byte_count
+    """)
+    (a,) = adaptations(facts)
+    assert a.order is Order.SCORE_FIRST
+
+
+def test_training_loop_reusing_names_is_not_adaptation(tmp_path):
+    facts = facts_of(tmp_path, """
+        def main(model, opt, train_loader, val_tokens, steps, epochs):
+            for step in range(steps):
+                x, y = train_loader.next_batch()
+                loss = model(x, y)
+                loss.backward()
+                opt.step()
+            for epoch in range(epochs):
+                x, y = val_tokens[:-1], val_tokens[1:]
+                loss = model(x, y)
+                loss.backward()
+                opt.step()
+    """)
+    assert [a.step.line for a in adaptations(facts)] == [11]
