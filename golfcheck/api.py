@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -101,6 +102,42 @@ def _worker(args):
         return [Finding("GC002", Severity.WARNING, path, 1, 0, f"golfcheck could not analyse this file ({type(exc).__name__}: {exc})")], [path]
 
 
+SIGNATURE_MAX_BYTES = 256 * 1024 * 1024  # folders bigger than this are not fingerprinted (just analysed)
+
+
+def _signature(unit: Unit) -> str | None:
+    """Content fingerprint of a submission folder: every regular file's path and bytes (None: not cached)."""
+    if not unit.folder:
+        return None  # a lone file may exec or import siblings anywhere below its folder
+    h = hashlib.sha256()
+    h.update("\0".join(unit.code).encode("utf-8", "surrogateescape"))
+    total = 0
+    try:
+        for p in sorted(unit.root.rglob("*")):
+            if p.is_symlink() or not p.is_file() or set(p.relative_to(unit.root).parts) & SKIP_DIRS:
+                continue
+            total += p.stat().st_size
+            if total > SIGNATURE_MAX_BYTES:
+                return None
+            h.update(b"\0" + str(p.relative_to(unit.root)).encode("utf-8", "surrogateescape") + b"\0")
+            h.update(hashlib.sha256(p.read_bytes()).digest())
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def _reuse(result: tuple[list[Finding], list[str]], source: Unit, unit: Unit, options: Options):
+    """The findings of an identical folder, re-rooted at ``unit`` (analysed again if any path does not map)."""
+    findings, _files = result
+    old = source.display_root.rstrip("/") + "/" if source.display_root and source.display_root != "." else ""
+    out = []
+    for f in findings:
+        if old and not f.path.startswith(old):
+            return _worker((unit, options))
+        out.append(replace(f, path=_join(unit.display_root, f.path[len(old):])))
+    return out, [_join(unit.display_root, rel) for rel in unit.code]
+
+
 def audit_paths(
     paths: Iterable[str | Path],
     options: Options | None = None,
@@ -113,20 +150,34 @@ def audit_paths(
     report = Report()
     if not units:
         return report
-    jobs = max(1, min(jobs if jobs > 0 else (os.cpu_count() or 1), len(units)))
-    results = []
+    # identical submission folders (a PR pushed twice, a resubmission) are analysed once per run
+    signatures = [_signature(u) for u in units]
+    first: dict[str, int] = {}
+    todo: list[int] = []
+    for i, sig in enumerate(signatures):
+        if sig is None or sig not in first:
+            if sig is not None:
+                first[sig] = i
+            todo.append(i)
+    jobs = max(1, min(jobs if jobs > 0 else (os.cpu_count() or 1), len(todo)))
+    done: dict[int, tuple[list[Finding], list[str]]] = {}
     if jobs == 1:
-        for i, unit in enumerate(units, 1):
-            results.append(_worker((unit, options)))
+        for n, i in enumerate(todo, 1):
+            done[i] = _worker((units[i], options))
             if progress:
-                progress(i, len(units))
+                progress(n, len(todo))
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for i, res in enumerate(pool.map(_worker, [(u, options) for u in units], chunksize=1), 1):
-                results.append(res)
+            results = pool.map(_worker, [(units[i], options) for i in todo], chunksize=1)
+            for n, (i, res) in enumerate(zip(todo, results), 1):
+                done[i] = res
                 if progress:
-                    progress(i, len(units))
-    for findings, files in results:
+                    progress(n, len(todo))
+    for i, unit in enumerate(units):
+        if i in done:
+            findings, files = done[i]
+        else:
+            findings, files = _reuse(done[first[signatures[i]]], units[first[signatures[i]]], unit, options)
         report.findings.extend(findings)
         report.files.extend(files)
     report.findings.sort(key=sort_key)

@@ -10,6 +10,7 @@ would cost ~4x a parse); import aliases are resolved from the file's own import 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -160,6 +161,38 @@ def names_read(node: cst.CSTNode | None) -> frozenset[str]:
 
     node.visit(V())
     return frozenset(out)
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def node_children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The child nodes of ``node`` (the same set as ``node.children``, not necessarily in source order).
+
+    Read straight from the node's dataclass fields: libcst's ``children`` runs a visitor that rebuilds
+    the node each time (measured ~3x slower on a 3,700-line file). Use this (or :func:`iter_descendants`) for subtree walks.
+    """
+    names = _FIELDS.get(type(node))
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(node))
+        _FIELDS[type(node)] = names
+    out: list[cst.CSTNode] = []
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            out.append(value)
+        elif isinstance(value, (tuple, list)):
+            out.extend(v for v in value if isinstance(v, cst.CSTNode))
+    return out
+
+
+def iter_descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """``node`` and every node below it (depth first, iterative; order is not source order)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(node_children(n))
 
 
 def _target_names(target: cst.BaseExpression) -> tuple[tuple[str, ...], bool]:
@@ -518,7 +551,14 @@ class Facts:
         return p.line, p.column
 
     def code(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node)
+        """Source text of ``node`` (memoised: libcst regenerates the code of the subtree on every call)."""
+        memo = self.__dict__.setdefault("_code_memo", {})
+        hit = memo.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        text = self.module.code_for_node(node)
+        memo[id(node)] = (node, text)
+        return text
 
     @cached_property
     def lines(self) -> list[str]:

@@ -82,3 +82,19 @@ def test_findings_are_deduplicated(tmp_path):
     write_tree(tmp_path, {"train_gpt.py": "exec(open('h.py').read())\n", "h.py": "danger()\n"})
     _, findings = audit_folder(tmp_path)
     assert [(f.rule, f.path) for f in findings] == [("GC990", "h.py")]
+
+
+def test_identical_folders_are_analysed_once(tmp_path, monkeypatch, inline_catalogue):
+    from golfcheck import api
+
+    for name in ("a", "b", "c"):
+        write_tree(tmp_path, {f"{name}/train_gpt.py": "x = 1\ndanger()\n", f"{name}/README.md": "run it\n"})
+    write_tree(tmp_path, {"c/README.md": "a different README\n"})
+    calls = []
+    real = api._worker
+    monkeypatch.setattr(api, "_worker", lambda args: calls.append(args[0].root.name) or real(args))
+    report = api.audit_paths([tmp_path], jobs=1)
+    assert sorted(calls) == ["a", "c"]
+    hits = sorted((f.path, f.line) for f in report.findings if f.rule == "GC990")
+    assert hits == [(f"{tmp_path}/{n}/train_gpt.py", 2) for n in ("a", "b", "c")]
+    assert sorted(report.files) == [f"{tmp_path}/{n}/train_gpt.py" for n in ("a", "b", "c")]
