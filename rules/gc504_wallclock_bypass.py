@@ -5,7 +5,7 @@ import re
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
 from golfcheck.runconfig import truthy
-from ._data_bytes import (WALLCLOCK_NAME, code_files, is_non_record, last, main_training_loop,
+from ._data_bytes import (WALLCLOCK_NAME, code_files, evidence_texts, grep, is_non_record, last, main_training_loop,
                                reserved_seconds, training_loops)
 from .gc303_train_data_at_eval import MIN_RESERVE_SECONDS, hessian_from_train
 
@@ -83,10 +83,14 @@ class WallclockBypass(Rule):
                           and WALLCLOCK_NAME.search(facts.code(n.test))]
                 for g in gates[:1]:
                     line = g.line if hasattr(g, "line") else g[1]
-                    on = truthy(s.value)
+                    on, value, source = truthy(s.value), s.value, s.source
+                    if not on and s.env:  # README prose such as "seed 42, `FORCE_STOP_STEP=4945`" is not a run command
+                        m = next(grep(evidence_texts(ctx, logs=True), re.compile(rf"\b{re.escape(s.env)}=([1-9]\d*)")), None)
+                        if m:
+                            on, value, source = True, m[2].group(1), f"{m[0]}:{m[1]}"
                     yield ctx.finding(self, facts, line,
-                                      f"{s.env or s.key} switches the wallclock cap off (effective value {s.value!r}"
-                                      f"{', from ' + s.source if s.source else ''}): training then stops on a step count "
+                                      f"{s.env or s.key} switches the wallclock cap off (value {value!r}"
+                                      f"{', from ' + source if source else ''}): training then stops on a step count "
                                       "only", severity=None if on else Severity.NOTE)
 
     def _gptq(self, ctx, facts):
@@ -172,7 +176,7 @@ class WallclockBypass(Rule):
                     opt.step()
                     step += 1
             """,
-            files={"README.md": "FORCE_STOP_STEP=4917 torchrun --nproc_per_node=8 train_gpt.py\n"},
+            files={"README.md": "Step-matched runs:\n- seed 42, `FORCE_STOP_STEP=4945`\n"},
             trap="FORCE_STOP_STEP gating the wallclock check (#1908)", lines=(9,),
         ),
         Example(
