@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from golfcheck.facts import VAL_LOADERS, VAL_NAME, VAL_STRING, CallSite, Facts, Function, Loop
+from golfcheck.facts import VAL_LOADERS, VAL_NAME, VAL_STRING, CallSite, Facts, Function, Loop, names_read
 from golfcheck.source import dotted_name
 
 
@@ -203,19 +203,20 @@ def _optimises_fresh_tensors(f: Function, opt: str) -> bool:
     for a in f.assigns:
         if opt in a.targets and isinstance(a.value, cst.Call) and a.value.args:
             first = a.value.args[0].value
-            reads = {n for n in _names(first)}
-            return bool(reads) and reads <= fresh | {"p", "params"}
+            reads = _names(first)
+            return bool(reads) and reads <= fresh
     return False
 
 
 def _names(node: cst.CSTNode) -> set[str]:
-    from golfcheck.facts import names_read
-
     return set(names_read(node))
 
 
 def _val_steps(facts: Facts, f: Function) -> list[CallSite]:
-    """Optimizer steps (or bare backward calls) in ``f`` whose loss reads validation-derived names."""
+    """Optimizer steps in ``f`` after a ``backward()`` whose loss derives from validation tokens.
+
+    An optimizer over fresh ``requires_grad`` tensors (a SLOT delta) is left to GC105/GC106.
+    """
     tainted = val_names(facts, f)
     if not tainted:
         return []
