@@ -6,7 +6,7 @@ import pytest
 
 from golfcheck.api import Unit, audit_unit
 from golfcheck.engine import Options
-from rules import all_rules
+from golfcheck.rules import all_rules
 
 CASES = [
     pytest.param(rule, kind, i, ex, id=f"{rule.id}-{kind}-{i}")
