@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from golfcheck.engine import build_context
-from rules._adaptation import Order, adaptations, calibrations
+from golfcheck.rules._adaptation import Order, adaptations, calibrations
 
 
 def facts_of(tmp_path, code: str):

@@ -13,7 +13,7 @@ from golfcheck.api import Unit, audit_unit
 from golfcheck.engine import Options
 from golfcheck.findings import Severity
 from golfcheck.source import Normaliser
-from rules._data_bytes import data_taint, literal, lut_builders, reserved_seconds
+from golfcheck.rules._data_bytes import data_taint, literal, lut_builders, reserved_seconds
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
