@@ -55,6 +55,17 @@ def _elementwise(a, literals) -> list[tuple[str, frozenset[str]]] | None:
     value = a.value
     if isinstance(value, cst.Name) and value.value in literals:
         value = literals[value.value]
+    elif isinstance(value, cst.Subscript) and "[]" + (dotted_name(value.value) or "") in literals:
+        tuples = literals["[]" + dotted_name(value.value)]
+        if not isinstance(tgt, (cst.Tuple, cst.List)) or len(tgt.elements) != len(tuples[0].elements):
+            return None
+        out = []
+        for i, t in enumerate(tgt.elements):
+            name = dotted_name(t.value)
+            if name is None:
+                return None
+            out.append((name, frozenset().union(*(names_read(tp.elements[i].value) for tp in tuples))))
+        return out
     if not isinstance(tgt, (cst.Tuple, cst.List)) or not isinstance(value, (cst.Tuple, cst.List)):
         return None
     if len(tgt.elements) != len(value.elements) or any(isinstance(e, cst.StarredElement) for e in tgt.elements):
@@ -98,6 +109,17 @@ class Flow:
         self.facts, self.fn = facts, fn
         literals = {a.targets[0]: a.value for a in fn.assigns
                     if len(a.targets) == 1 and isinstance(a.value, (cst.Tuple, cst.List)) and not a.subscript_store}
+        # ``rows.append((a, b, c))`` then ``a, b, c = rows[i]``: the rows hold tuples of that shape
+        appended: dict[str, list] = {}
+        for c in fn.calls:
+            if c.name == "append" and isinstance(c.node.func, cst.Attribute) and len(c.node.args) == 1:
+                recv = dotted_name(c.node.func.value)
+                if recv and isinstance(c.node.args[0].value, cst.Tuple):
+                    appended.setdefault(recv, []).append(c.node.args[0].value)
+        for name, tuples in appended.items():
+            empty = isinstance(literals.get(name), (cst.List, cst.Tuple)) and not literals[name].elements
+            if (name not in literals or empty) and len({len(t.elements) for t in tuples}) == 1:
+                literals["[]" + name] = tuples
         self.edges: list[Edge] = []
         for a in fn.assigns:
             if not a.targets:
@@ -573,6 +595,22 @@ def realised_losses(facts: Facts, fn: Function) -> frozenset[str]:
 def eval_functions(facts: Facts) -> list[Function]:
     """Functions on the evaluation path that read validation data or targets."""
     return [f for f in facts.iter_functions() if f.node is not None and (facts.on_eval_path(f) or loss_sinks(facts, f))]
+
+
+def value_names(expr: cst.CSTNode) -> set[str]:
+    """Names whose value ``expr`` carries: reads outside subscript indices (``c[mask]`` carries c, not mask)."""
+    inside: set[int] = set()
+    for d in _descendants(expr):
+        if isinstance(d, cst.Subscript):
+            for el in d.slice:
+                inside.update(id(x) for x in _descendants(el))
+    out = set()
+    for d in _descendants(expr):
+        if isinstance(d, (cst.Name, cst.Attribute)) and id(d) not in inside:
+            dn = dotted_name(d)
+            if dn:
+                out.add(dn)
+    return out
 
 
 def is_stabiliser(facts: Facts, fn: Function, names: set[str]) -> bool:

@@ -14,14 +14,14 @@ ORDER_OPS = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEq
 
 def _loss_operands(exprs, lossy: frozenset[str]) -> int:
     """How many of ``exprs`` read a per-token loss of the realised target."""
-    return sum(1 for e in exprs if _ngram.names_read(e) & lossy)
+    return sum(1 for e in exprs if _ngram.value_names(e) & lossy)
 
 
 def _compares_losses(test: cst.CSTNode, lossy: frozenset[str]) -> bool:
     for d in _ngram._descendants(test):
         if isinstance(d, cst.Comparison) and len(d.comparisons) == 1 and isinstance(d.comparisons[0].operator, ORDER_OPS):
             left, right = d.left, d.comparisons[0].comparator
-            a, b = _ngram.names_read(left) & lossy, _ngram.names_read(right) & lossy
+            a, b = _ngram.value_names(left) & lossy, _ngram.value_names(right) & lossy
             if a and b and a != b:
                 return True
     return False

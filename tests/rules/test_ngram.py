@@ -123,3 +123,22 @@ def test_fixture_findings_match_annotations(rule, severity):
     found = _audit(folder, rule)
     assert {f.line for f in found} == _expected_lines(folder, rule)
     assert all(f.severity == severity for f in found), [(f.severity, f.message) for f in found]
+
+
+def test_rows_of_appended_tuples_unpack_element_wise(tmp_path):
+    facts = facts_of(tmp_path, """
+        def score(val_np, jv, y, ctx_tab, full_tab, mask, P):
+            loss_sum = 0.0
+            rows = []
+            for k in range(3):
+                h = val_np[jv - 1] * P[k]
+                ctx_key = h & mask
+                full_key = (h ^ (y * P[k])) & mask
+                rows.append((ctx_key, full_key))
+            for k in range(3):
+                ck, fk = rows[k]
+                loss_sum += -(full_tab[fk] / ctx_tab[ck]).log().sum()
+            return loss_sum
+        """)
+    fn = facts.functions["score"]
+    assert [r.base for r in _ngram.target_keyed_reads(facts, fn)] == ["full_tab"]
