@@ -128,12 +128,14 @@ def main(argv: list[str] | None = None) -> int:
         for j in (int(x) for x in args.jobs.split(",") if x.strip()):
             workers = j if j > 0 else (os.cpu_count() or 1)
             wall, cpu, n = run_audit([root], j)
-            print(f"-j {j} ({workers} worker{'s' if workers > 1 else ''}): {len(files) / wall:.2f} files/s, {mb / wall:.2f} MB/s "
-                  f"(wall {wall:.1f} s, CPU {cpu:.1f} s = {mb / max(cpu, 1e-9):.2f} MB per CPU-second; {n} findings)")
-    if files:
-        one_file("largest file", max(files, key=lambda p: p.stat().st_size))
-        by_lines = {p: p.read_bytes().count(b"\n") for p in files}
-        one_file("file nearest 3,000 lines", min(files, key=lambda p: abs(by_lines[p] - 3000)))
+            print(f"-j {j} ({workers} worker{'s' if workers > 1 else ''}): {len(files) / wall:.3f} files/s, "
+                  f"{mb / wall * 1000:.1f} KB/s (wall {wall:.1f} s; CPU {cpu:.1f} s = {cpu / max(mb, 1e-9):.1f} CPU-s per MB; "
+                  f"{n} findings)")
+    every = python_files(args.dir) if args.sample else files  # single-file timings always use the whole DIR
+    if every:
+        one_file("largest file", max(every, key=lambda p: p.stat().st_size))
+        by_lines = {p: p.read_bytes().count(b"\n") for p in every}
+        one_file("file nearest 3,000 lines", min(every, key=lambda p: abs(by_lines[p] - 3000)))
     print(f"load average {os.getloadavg()[0]:.1f} at end")
     if args.sample:
         shutil.rmtree(root, ignore_errors=True)

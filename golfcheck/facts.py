@@ -497,6 +497,8 @@ class _Collector(cst.CSTVisitor):
         self.fn.returns.append(self.r(node.value))
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        if len(node.value) > 4100:  # even all-\U escapes (10 chars each) cannot evaluate to < 400 characters
+            return
         value = node.evaluated_value
         if isinstance(value, str) and len(value) < 400:
             self.strings.append((value, self.pos(node)[0]))
