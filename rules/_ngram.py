@@ -424,7 +424,11 @@ def _tkeys(facts: Facts, fn: Function) -> frozenset[str]:
 
     def is_lookup(e: Edge) -> bool:  # ``c = T[key]`` holds a count, not a key
         value = getattr(e.node, "value", None)
-        return value is None or _only_inside_index(value, keys)
+        if value is None:
+            return True  # a mutator call or a loop: a container of keys is not itself a key
+        if not names_read(value) & keys:
+            return False  # an element of a tuple unpack, or a key derived from a derived key: keep it
+        return _only_inside_index(value, keys)
 
     return frozenset(fl.forward(keys, skip=is_lookup))
 
