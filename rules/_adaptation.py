@@ -187,8 +187,10 @@ def _fresh_tensors(f: Function) -> set[str]:
     """Names bound to new leaf tensors with ``requires_grad=True`` (SLOT deltas, GC105's business)."""
     out: set[str] = set()
     for a in f.assigns:
-        if isinstance(a.value, cst.Call) and any(
-                arg.keyword is not None and arg.keyword.value == "requires_grad" for arg in a.value.args):
+        v = a.value
+        if isinstance(v, cst.Call) and (
+                any(arg.keyword is not None and arg.keyword.value == "requires_grad" for arg in v.args)
+                or (isinstance(v.func, cst.Attribute) and v.func.attr.value == "requires_grad_")):
             out.update(a.targets)
     for c in f.calls:
         if c.name == "requires_grad_" and c.func:

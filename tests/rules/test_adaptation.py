@@ -175,3 +175,19 @@ def test_training_loop_reusing_names_is_not_adaptation(tmp_path):
                 opt.step()
     """)
     assert [a.step.line for a in adaptations(facts)] == [11]
+
+
+def test_context_logit_bias_is_left_to_the_slot_rules(tmp_path):
+    facts = facts_of(tmp_path, """
+        import torch
+        import torch.nn.functional as F
+        def eval_val_sliding_etlb(model, val_data, windows, steps, bias, s):
+        \tloss_sum=torch.zeros(());byte_count=torch.zeros(())
+        \tfor ws in windows:
+        \t\tchunk=val_data.val_tokens[ws:ws+2049];x=chunk[:-1];y=chunk[1:];logits=model(x)
+        \t\tb=bias.clone().detach().requires_grad_(True);opt=torch.optim.SGD([b],lr=0.1)
+        \t\tfor _ in range(steps):opt.zero_grad();loss=F.cross_entropy(logits[:s]+b,y[:s]);loss.backward();opt.step()
+        \t\tloss_sum+=F.cross_entropy(logits[s:]+b.detach(),y[s:]).sum();byte_count+=2048-s
+        \treturn loss_sum/byte_count
+    """)
+    assert adaptations(facts) == []
