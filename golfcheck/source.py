@@ -365,6 +365,19 @@ def _bracket_depth(text: str) -> int:
     return best
 
 
+def _syntax_finding(source: Source, where: str, err: SyntaxError) -> Finding:
+    """GC001 for a syntax error; GC002 when it may be newer syntax than this Python can check."""
+    import sys
+
+    line, col = max(1, err.lineno or 1), max(0, (err.offset or 1) - 1)
+    if sys.version_info < (3, 12) and (err.msg or "").startswith("f-string"):
+        # PEP 701 (Python 3.12) allows quotes and backslashes inside f-string braces; 3.11 cannot tell
+        return _gc002(source.path, line, col, f"{where} does not parse on Python "
+                      f"{sys.version_info.major}.{sys.version_info.minor} ({err.msg}); it may be Python 3.12+ "
+                      "f-string syntax: run golfcheck on Python 3.12+ or have a human read it", source.in_payload)
+    return _gc001(source.path, line, col, f"{where} does not parse: {err.msg}", source.in_payload)
+
+
 def parse(source: Source) -> tuple[cst.Module | None, Finding | None]:
     """libcst parse; a syntax error becomes GC001, a file too big or deep to analyse GC002 (never an exception).
 
@@ -405,13 +418,15 @@ def parse(source: Source) -> tuple[cst.Module | None, Finding | None]:
                                 f"{where} is valid Python but golfcheck's parser cannot read it "
                                 f"({exc.message.splitlines()[0] if exc.message else 'parser error'}): a human must read it",
                                 source.in_payload)
-        line = py_error.lineno or exc.raw_line
-        col = max(0, (py_error.offset or 1) - 1)
-        msg = f"{where} does not parse: {py_error.msg}"
-        return None, _gc001(source.path, max(1, line), max(0, col), msg, source.in_payload)
-    except (RecursionError, MemoryError, ValueError, TypeError) as exc:
-        return None, _gc002(source.path, 1, 0, f"{where} could not be parsed by golfcheck ({type(exc).__name__}): "
-                            "a human must read it", source.in_payload)
+        return None, _syntax_finding(source, where, py_error)
+    except Exception as exc:  # noqa: BLE001 - CSTValidationError, RecursionError, MemoryError: never a crash
+        # libcst builds nodes with validation; minified code CPython accepts can fail it
+        # (e.g. "Must have at least one space before 'for' keyword" in a decoded payload)
+        if py_error is not None:
+            return None, _syntax_finding(source, where, py_error)
+        detail = " ".join(str(exc).split())[:160]
+        return None, _gc002(source.path, 1, 0, f"{where} is valid Python but golfcheck's parser cannot read it "
+                            f"({type(exc).__name__}: {detail}): a human must read it", source.in_payload)
 
 
 class Normaliser:

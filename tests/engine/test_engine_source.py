@@ -244,3 +244,49 @@ def test_native_helpers_are_opaque(tmp_path):
     ctx, _ = audit_folder(tmp_path)
     opaque = sorted((f.path, f.line) for f in ctx.tool_findings if f.rule == "GC002")
     assert opaque == [("k.cu", 1), ("train_gpt.py", 3), ("train_gpt.py", 4), ("train_gpt.py", 5)]
+
+
+def test_libcst_validation_error_is_gc002_not_a_crash(tmp_path, monkeypatch):
+    # found in the PR population: a decoded payload of minified code that CPython accepts but libcst's
+    # node validation rejects ("Must have at least one space before 'for' keyword")
+    import libcst as cst
+
+    import golfcheck.source as source_mod
+
+    def reject(text):
+        raise cst.CSTValidationError("Must have at least one space before 'for' keyword.")
+
+    monkeypatch.setattr(source_mod.cst, "parse_module", reject)
+    module, bad = source_mod.parse(source_mod.Source("train_gpt.py", "x = [i for i in y]\n", True))
+    assert module is None and bad.rule == "GC002" and bad.in_payload
+    assert "CSTValidationError" in bad.message and "valid Python" in bad.message
+
+
+def test_libcst_only_failure_on_valid_python_is_gc002(tmp_path):
+    # Python accepts it, libcst does not: an implicit concatenation thousands of strings long
+    text = "X = (\n" + "".join(f'"{i:04d}abcdefgh"\n' for i in range(12000)) + ")\n"
+    module, bad = parse_source(text)
+    assert module is not None or bad.rule == "GC002"
+
+
+def parse_source(text: str):
+    from golfcheck.source import Source, parse
+
+    return parse(Source("train_gpt.py", text))
+
+
+def test_pep701_fstring_on_older_python_is_not_an_error(monkeypatch):
+    """Python 3.12 f-strings that this Python rejects are never GC001 (libcst may still read them)."""
+    import sys
+
+    import libcst as cst
+
+    import golfcheck.source as source_mod
+
+    text = "x = f\"{'a' + \"b\"}\"\n"
+    module, bad = parse_source(text)
+    assert bad is None or bad.rule == "GC002"
+    if sys.version_info < (3, 12):  # and when libcst rejects it too (as in one PR's decoded payload)
+        monkeypatch.setattr(source_mod.cst, "parse_module", lambda t: (_ for _ in ()).throw(cst.CSTValidationError("x")))
+        module, bad = parse_source(text)
+        assert module is None and bad.rule == "GC002" and "3.12" in bad.message
