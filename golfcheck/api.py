@@ -72,6 +72,10 @@ def audit_unit(unit: Unit, options: Options) -> tuple[list[Finding], list[str]]:
     submission = load_submission(unit.root) if unit.folder else None
     ctx = build_context(unit.root, list(unit.code), submission, options)
     findings = run_rules(ctx)
+    if options.history:
+        from golfcheck.history import apply_history, record_date
+
+        findings = apply_history(findings, record_date(unit.root, getattr(submission, "submission_json", None)))
     prefix = unit.display_root
     files = [_join(prefix, rel) for rel in unit.code]
     if prefix:

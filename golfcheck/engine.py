@@ -26,7 +26,7 @@ from golfcheck.source import Normaliser, native_file_findings
 
 SUPPRESSION = re.compile(r"#\s*golfcheck:\s*ignore(?:\[(?P<codes>[^\]]*)\])?(?P<reason>.*)$")
 # Rules whose findings come from code and may be dormant; folder-evidence rules are never downgraded.
-NEVER_DORMANT = {"GC001", "GC002", "GC003", "GC503"}
+NEVER_DORMANT = {"GC001", "GC002", "GC003", "GC503", "GC507", "GC508"}
 
 
 @dataclass(frozen=True)

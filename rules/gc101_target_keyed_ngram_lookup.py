@@ -9,6 +9,7 @@ class TargetKeyedNgramLookup(Rule):
     id = "GC101"
     name = "target-keyed-ngram-lookup"
     severity = Severity.ERROR
+    ruling_date = "2026-03-27"
     summary = "A table lookup keyed on the realised target feeds the scored loss (the 'n-gram family bug')."
     rationale = (
         "At position t the predictive distribution may depend only on the artifact and x_1..x_{t-1} "

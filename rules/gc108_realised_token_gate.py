@@ -18,6 +18,7 @@ class RealisedTokenGate(Rule):
     id = "GC108"
     name = "realised-token-gate"
     severity = Severity.ERROR
+    ruling_date = "2026-04-30"
     summary = "N-gram tilt hint/gate chosen from properties of the token being predicted (within-word/word/agree experts)."
     rationale = (
         "The tilt p'(t) = p(t)·e^{β·1[t=h]}/Z is legal only if the hint h and its β depend on the prefix alone. "

@@ -26,6 +26,7 @@ class SmearBosLeak(Rule):
     id = "GC110"
     name = "smear-bos-leak"
     severity = Severity.ERROR
+    ruling_date = "2026-04-26"
     summary = "SmearGate-style previous-token mixing without a BOS mask, where documents are otherwise kept apart."
     rationale = (
         "When attention is document-isolated (varlen cu_seqlens) and documents are scored independently or "

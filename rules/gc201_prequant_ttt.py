@@ -9,6 +9,7 @@ class PreQuantTTT(Rule):
     id = "GC201"
     name = "pre-quant-ttt"
     severity = Severity.ERROR
+    ruling_date = "2026-03-20"
     summary = "Optimizer steps on validation tokens before they are scored, with the adapted weights then quantised or serialised."
     rationale = (
         "The README allows test-time training only on validation tokens 'you've already evaluated your model "

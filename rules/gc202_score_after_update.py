@@ -9,6 +9,7 @@ class ScoreAfterUpdate(Rule):
     id = "GC202"
     name = "score-after-update"
     severity = Severity.ERROR
+    ruling_date = "2026-03-27"
     summary = "A TTT loop accumulates a chunk's NLL after an update that has already trained on that chunk."
     rationale = (
         "Condition 3 of Issue #1017: a position's score is fixed before any update that depends on x_t. In "

@@ -15,6 +15,7 @@ class PrepOverlap(Rule):
     id = "GC305"
     name = "prep-train-val-overlap"
     severity = Severity.ERROR
+    ruling_date = "2026-05-02"
     summary = "A bundled data-prep script splits off fewer than the canonical 50,000 val docs, so train overlaps val."
     rationale = (
         "Validation is the fixed first 50,000 FineWeb documents. A prep script that takes only the first N < 50k "

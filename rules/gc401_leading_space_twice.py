@@ -32,6 +32,7 @@ class LeadingSpaceTwice(Rule):
     id = "GC401"
     name = "leading-space-counted-twice"
     severity = Severity.ERROR
+    ruling_date = "2026-04-16"
     summary = "The LUT adds 1 byte for the leading '▁' and eval adds has_leading_space again."
     rationale = (
         "The canonical LUT stores the UTF-8 length of the piece without its leading '▁'; eval adds the space byte "

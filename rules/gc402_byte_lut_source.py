@@ -14,6 +14,7 @@ class ByteLutSource(Rule):
     id = "GC402"
     name = "byte-lut-not-raw-bytes"
     severity = Severity.ERROR
+    ruling_date = "2026-04-26"
     summary = "Per-token byte counts not taken from the tokenizer's raw bytes (byte-fallback as 3 or 6 bytes, external LUT)."
     rationale = (
         "A byte-fallback token <0xNN> is one source byte. Counting len(sp.id_to_piece(i).encode()) (6 bytes for "

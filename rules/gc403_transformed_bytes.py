@@ -19,6 +19,7 @@ class TransformedBytes(Rule):
     id = "GC403"
     name = "transformed-text-bytes"
     severity = Severity.ERROR
+    ruling_date = "2026-05-01"
     summary = "BPB charged against transformed text (CaseOps pieces, casefold, lowercase) instead of the original bytes."
     rationale = (
         "val_bpb must be charged against the original UTF-8 bytes of the validation documents. With the reversible "
