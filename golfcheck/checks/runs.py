@@ -292,6 +292,14 @@ def _coverage(res: LogsResult, sub: Submission, profile: str) -> None:
         n = int(r.val_tokens.value)
         if n in canon:
             continue
+        if (r.val_pattern or "").startswith("embedded:"):
+            # golfcheck's own demo corpus (reference_model): a complete split, but not FineWeb
+            res.findings.append(finding(
+                "GC601", Severity.NOTE, sub, r.log, r.val_tokens.line,
+                f"{r.log}: scored on golfcheck's embedded demo corpus ({n:,} validation tokens, the whole split), "
+                "not on FineWeb: the number is not comparable with the leaderboard",
+                ruling=RULING_1017, profile=profile))
+            continue
         nearest = min(canon, key=lambda c: abs(c - n))
         if n < nearest and (nearest - n) <= 65536:
             continue  # tail truncation to a multiple of seq_len
