@@ -7,23 +7,6 @@ from golfcheck.checks.examples import good_files, log
 from golfcheck.cli import main
 
 
-@pytest.fixture
-def make_folder(tmp_path):
-    """Write ``{rel: text|bytes}`` into a fresh dated folder and return its path."""
-
-    def make(files: dict, name: str = "2026-05-01_Example"):
-        root = tmp_path / name
-        root.mkdir(parents=True, exist_ok=True)
-        for rel, content in files.items():
-            p = root / rel
-            p.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                p.write_bytes(content)
-            else:
-                p.write_text(content, encoding="utf-8")
-        return root
-
-    return make
 
 
 def test_size_json_contract_with_shipped_model(make_folder, capsys):

@@ -8,23 +8,6 @@ from golfcheck.checks.examples import README, good_files, log, submission_json
 from golfcheck.cli import main
 
 
-@pytest.fixture
-def make_folder(tmp_path):
-    """Write ``{rel: text|bytes}`` into a fresh dated folder and return its path."""
-
-    def make(files: dict, name: str = "2026-05-01_Example"):
-        root = tmp_path / name
-        root.mkdir(parents=True, exist_ok=True)
-        for rel, content in files.items():
-            p = root / rel
-            p.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                p.write_bytes(content)
-            else:
-                p.write_text(content, encoding="utf-8")
-        return root
-
-    return make
 
 CORPUS = (Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "records" / "track_10min_16mb").resolve()
 A2 = CORPUS / "2026-04-09_A2_Muon097_3Seed"
