@@ -1,6 +1,5 @@
 import json
 
-import pytest
 
 from golfcheck.checks.examples import good_files, log
 from golfcheck.cli import main

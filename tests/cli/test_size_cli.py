@@ -1,7 +1,6 @@
 import json
 import zlib
 
-import pytest
 
 from golfcheck.checks.examples import good_files, log
 from golfcheck.cli import main
