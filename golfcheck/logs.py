@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
 
 CORPUS_MARKER = "[golfcheck-corpus: embedded source listing removed]"
 MAX_LINE_CHARS = 4096  # longer lines are cut before any regex runs (keeps the parser linear)

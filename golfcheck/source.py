@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import bz2
 import codecs
-import gzip
 import lzma
 import os
 import posixpath

@@ -4,7 +4,6 @@ import libcst as cst
 
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
-from golfcheck.source import dotted_name
 
 from . import _ngram
 

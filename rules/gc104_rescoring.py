@@ -2,7 +2,6 @@
 
 import re
 
-import libcst as cst
 
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling

@@ -4,7 +4,6 @@ import re
 
 import libcst as cst
 
-from golfcheck.facts import COUNT_ACC
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
 from ._data_bytes import code_files, last

@@ -14,7 +14,7 @@ from pathlib import Path
 from statistics import fmean, pstdev, stdev
 
 from golfcheck.checks import evidence
-from golfcheck.checks.common import LIMIT_BYTES, README_RULES, finding, json_line, json_rel
+from golfcheck.checks.common import README_RULES, finding, json_line, json_rel
 from golfcheck.checks.runs import LogsResult, analyse_logs
 from golfcheck.findings import Finding, Severity
 from golfcheck.logs import decimals_of

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from golfcheck.findings import Finding, Report, fails, sort_key, verdict
+from golfcheck.findings import Finding, Report, fails, verdict
 
 
 def findings_text(findings: list[Finding]) -> str:

@@ -121,7 +121,6 @@ def analyse_logs(sub: Submission, profile: str = "record") -> LogsResult:
     data = sub.submission_json
     claims = evidence.per_seed(data)
     headline = evidence.number(data, "val_bpb")
-    jrel = json_rel(sub)
     by_hash: dict[str, str] = {}
     for lf in sub.logs:
         parsed = parse_log(lf.text, lf.rel)

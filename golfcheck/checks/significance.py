@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 from golfcheck.checks import evidence
-from golfcheck.checks.common import RULING_1902, README_RULES, finding, json_line, json_rel
+from golfcheck.checks.common import RULING_1902, README_RULES, finding, json_rel
 from golfcheck.checks.runs import LogsResult, analyse_logs
 from golfcheck.errors import GolfcheckError
 from golfcheck.findings import Finding, Severity
