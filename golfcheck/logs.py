@@ -216,6 +216,8 @@ WORLD_S = re.compile(r"\bws:(?P<ws>\d+)\b(?: ga:(?P<ga>\d+))?")
 GPU = re.compile(r"^\|\s+(?P<idx>\d+)\s+NVIDIA (?P<name>.+?)\s{2,}(?:On|Off)\s+\|")
 SMI_S = re.compile(r"NVIDIA-SMI (?P<smi>\S+)\s+Driver Version: (?P<driver>\S+)\s+CUDA Version: (?P<cuda>\S+)")
 TORCH = re.compile(r"^(?:Running )?PyTorch (?P<v>\d\S*)")
+# reference-model format: "device:cuda NVIDIA H100 80GB HBM3 torch:2.11.0+cu130" / "device:cpu torch:2.13.0+cpu"
+DEVICE = re.compile(r"^device:(?P<kind>cpu|cuda|mps)(?: (?P<name>.*?))?(?: torch:(?P<torch>\S+))?\s*$")
 PYTHON = re.compile(r"^(?:Running )?Python (?P<v>3\.\d+\.\d+)")
 MODEL_PARAMS = re.compile(r"^model_params:(?P<n>\d+)")
 TOKENIZER = re.compile(
@@ -310,6 +312,7 @@ class Run:
     budget_verdict: str | None = None
     val_tokens: Value | None = None
     val_pattern: str | None = None
+    device: str | None = None  # "cpu" / "cuda" where the log names its device
     tokenizer_path: str | None = None
     byte_sidecar: bool = False
     model_params: int | None = None
@@ -630,6 +633,14 @@ def parse_run(lines: list[Line], log: str = "", index: int = 0) -> Run:
         m = TORCH.match(t)
         if m:
             run.torch = run.torch or m.group("v")
+            continue
+        m = DEVICE.match(t)
+        if m:
+            run.device = run.device or m.group("kind")
+            run.torch = run.torch or m.group("torch")
+            if m.group("kind") == "cuda" and m.group("name") and not run.gpus:
+                run.gpus[0] = m.group("name").strip()
+                run.gpu_line = run.gpu_line or no
             continue
         m = MODEL_PARAMS.match(t)
         if m:

@@ -419,6 +419,8 @@ def _hardware(runs: list[Run]) -> dict:
     if gpus:
         count = max((r.gpu_count for r in runs), default=0) or (world[0] if world else 0)
         text = f"{count}×{'/'.join(gpus)}"
+    elif runs and all(r.device == "cpu" for r in runs):
+        text = "CPU" + (f" ({'/'.join(map(str, world))} process{'es' if world != [1] else ''})" if world else "")
     elif world:
         text = f"{'/'.join(map(str, world))} GPUs, model not logged"
     else:
