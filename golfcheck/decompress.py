@@ -1,7 +1,8 @@
 """Size-capped decompression and compressor sniffing. Every decompression in golfcheck goes here.
 
 A payload that would expand past ``cap`` bytes raises :class:`DecompressionError` instead of
-exhausting memory (zip bombs in untrusted submissions).
+exhausting memory (zip bombs in untrusted submissions). :func:`decompress` returns the bytes (decoded
+code); :func:`stream_size` only counts them, chunk by chunk (model artifacts up to 2 GiB expanded).
 """
 
 from __future__ import annotations
@@ -9,8 +10,12 @@ from __future__ import annotations
 import bz2
 import lzma
 import zlib
+from pathlib import Path
 
 DEFAULT_CAP = 64 * 1024 * 1024  # decoded code is never this big; model blobs pass their own cap
+STREAM_CAP = 2 * 1024 * 1024 * 1024  # no 16 MB artifact honestly expands past 2 GiB
+CHUNK = 1 << 20
+READ_CHUNK = 1 << 16
 
 
 class DecompressionError(ValueError):
@@ -100,3 +105,74 @@ def decompress(data: bytes, method: str, cap: int = DEFAULT_CAP, **lzma_kwargs) 
     except Exception as exc:  # zstd.ZstdError, brotli.error
         raise DecompressionError(f"not valid {method} data: {exc}") from None
     raise DecompressionError(f"unknown compressor {method!r}")
+
+
+def stream_size(path: Path, method: str, cap: int = STREAM_CAP) -> tuple[int | None, str]:
+    """Decompress ``path`` chunk by chunk without keeping the output; (size, problem)."""
+    total = 0
+    try:
+        with open(path, "rb") as fh:
+            if method in ("zlib", "gzip"):
+                d = zlib.decompressobj(zlib.MAX_WBITS | (16 if method == "gzip" else 0))
+                for chunk in iter(lambda: fh.read(READ_CHUNK), b""):
+                    buf = chunk
+                    while buf:
+                        out = d.decompress(buf, CHUNK)
+                        total += len(out)
+                        if total > cap:
+                            return None, f"expands past the cap of {cap:,} bytes"
+                        buf = d.unconsumed_tail
+                    if d.eof:
+                        break
+                while not d.eof:
+                    out = d.decompress(b"", CHUNK)
+                    if not out:
+                        break
+                    total += len(out)
+                return (total, "") if d.eof else (None, "truncated stream")
+            if method in ("xz", "lzma"):
+                d = lzma.LZMADecompressor()
+                for chunk in iter(lambda: fh.read(READ_CHUNK), b""):
+                    out = d.decompress(chunk, CHUNK)
+                    total += len(out)
+                    while not d.eof and not d.needs_input:
+                        out = d.decompress(b"", CHUNK)
+                        total += len(out)
+                        if total > cap:
+                            return None, f"expands past the cap of {cap:,} bytes"
+                    if total > cap:
+                        return None, f"expands past the cap of {cap:,} bytes"
+                    if d.eof:
+                        break
+                return (total, "") if d.eof else (None, "truncated stream")
+            if method == "zstd":
+                import zstandard
+
+                reader = zstandard.ZstdDecompressor().stream_reader(fh, read_size=READ_CHUNK)
+                while True:
+                    out = reader.read(CHUNK)
+                    if not out:
+                        break
+                    total += len(out)
+                    if total > cap:
+                        return None, f"expands past the cap of {cap:,} bytes"
+                return total, ""
+            if method == "brotli":
+                import brotli
+
+                d = brotli.Decompressor()
+                for chunk in iter(lambda: fh.read(READ_CHUNK), b""):
+                    out = d.process(chunk, output_buffer_limit=CHUNK)
+                    total += len(out)
+                    # drain pending output (can_accept_more_data() stays True while output is pending)
+                    while out and not d.is_finished() and total <= cap:
+                        out = d.process(b"", output_buffer_limit=CHUNK)
+                        total += len(out)
+                    if total > cap:
+                        return None, f"expands past the cap of {cap:,} bytes"
+                    if total > cap:
+                        return None, f"expands past the cap of {cap:,} bytes"
+                return (total, "") if d.is_finished() else (None, "truncated or not brotli")
+    except Exception as exc:  # noqa: BLE001 - corrupt data of any library: a finding, not a crash
+        return None, f"not valid {method} data ({type(exc).__name__}: {str(exc)[:80]})"
+    return None, f"cannot decompress {method} here"

@@ -5,8 +5,6 @@ with the sizes every log prints per seed.
 
 from __future__ import annotations
 
-import lzma
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,12 +12,10 @@ from golfcheck.checks.common import LIMIT_BYTES, README_RULES, finding, json_lin
 from golfcheck.checks.counted_code import CountedCode, check_counted_code
 from golfcheck.checks.runs import LogsResult, analyse_logs
 from golfcheck.checks import evidence
+from golfcheck.decompress import stream_size
 from golfcheck.findings import Finding, Severity
 from golfcheck.submission import Submission
 
-DECOMPRESS_CAP = 2 * 1024 * 1024 * 1024  # no 16 MB artifact honestly expands past 2 GiB
-CHUNK = 1 << 20
-READ_CHUNK = 1 << 16
 
 
 def sniff(head: bytes) -> str | None:
@@ -31,77 +27,6 @@ def sniff(head: bytes) -> str | None:
     except Exception:  # noqa: BLE001
         name = None
     return {"lzma-alone": "lzma"}.get(name, name) if name else None
-
-
-def stream_size(path: Path, method: str, cap: int = DECOMPRESS_CAP) -> tuple[int | None, str]:
-    """Decompress ``path`` chunk by chunk without keeping the output; (size, problem)."""
-    total = 0
-    try:
-        with open(path, "rb") as fh:
-            if method in ("zlib", "gzip"):
-                d = zlib.decompressobj(zlib.MAX_WBITS | (16 if method == "gzip" else 0))
-                for chunk in iter(lambda: fh.read(READ_CHUNK), b""):
-                    buf = chunk
-                    while buf:
-                        out = d.decompress(buf, CHUNK)
-                        total += len(out)
-                        if total > cap:
-                            return None, f"expands past the cap of {cap:,} bytes"
-                        buf = d.unconsumed_tail
-                    if d.eof:
-                        break
-                while not d.eof:
-                    out = d.decompress(b"", CHUNK)
-                    if not out:
-                        break
-                    total += len(out)
-                return (total, "") if d.eof else (None, "truncated stream")
-            if method in ("xz", "lzma"):
-                d = lzma.LZMADecompressor()
-                for chunk in iter(lambda: fh.read(READ_CHUNK), b""):
-                    out = d.decompress(chunk, CHUNK)
-                    total += len(out)
-                    while not d.eof and not d.needs_input:
-                        out = d.decompress(b"", CHUNK)
-                        total += len(out)
-                        if total > cap:
-                            return None, f"expands past the cap of {cap:,} bytes"
-                    if total > cap:
-                        return None, f"expands past the cap of {cap:,} bytes"
-                    if d.eof:
-                        break
-                return (total, "") if d.eof else (None, "truncated stream")
-            if method == "zstd":
-                import zstandard
-
-                reader = zstandard.ZstdDecompressor().stream_reader(fh, read_size=READ_CHUNK)
-                while True:
-                    out = reader.read(CHUNK)
-                    if not out:
-                        break
-                    total += len(out)
-                    if total > cap:
-                        return None, f"expands past the cap of {cap:,} bytes"
-                return total, ""
-            if method == "brotli":
-                import brotli
-
-                d = brotli.Decompressor()
-                for chunk in iter(lambda: fh.read(READ_CHUNK), b""):
-                    out = d.process(chunk, output_buffer_limit=CHUNK)
-                    total += len(out)
-                    # drain pending output (can_accept_more_data() stays True while output is pending)
-                    while out and not d.is_finished() and total <= cap:
-                        out = d.process(b"", output_buffer_limit=CHUNK)
-                        total += len(out)
-                    if total > cap:
-                        return None, f"expands past the cap of {cap:,} bytes"
-                    if total > cap:
-                        return None, f"expands past the cap of {cap:,} bytes"
-                return (total, "") if d.is_finished() else (None, "truncated or not brotli")
-    except Exception as exc:  # noqa: BLE001 - corrupt data of any library: a finding, not a crash
-        return None, f"not valid {method} data ({type(exc).__name__}: {str(exc)[:80]})"
-    return None, f"cannot decompress {method} here"
 
 
 @dataclass
