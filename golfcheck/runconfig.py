@@ -189,22 +189,20 @@ def _apply(expr: cst.BaseExpression, raw: Any) -> Any:
 
 
 def _contains_env(node: cst.CSTNode) -> tuple[str, cst.BaseExpression | None] | None:
+    from golfcheck.facts import walk
+
     found = []
 
-    class V(cst.CSTVisitor):
-        def visit_Call(self, n):
+    def prune(n) -> bool:
+        if isinstance(n, (cst.Call, cst.Subscript)):
             hit = _env_call(n)
             if hit:
                 found.append(hit)
-                return False
+                return True
+        return False
 
-        def visit_Subscript(self, n):
-            hit = _env_call(n)
-            if hit:
-                found.append(hit)
-                return False
-
-    node.visit(V())
+    for _ in walk(node, prune):
+        pass
     return found[0] if len(found) == 1 else None
 
 

@@ -12,7 +12,7 @@ from typing import Iterable, Iterator
 
 import libcst as cst
 
-from golfcheck.facts import Facts, Function, Loop
+from golfcheck.facts import Facts, Function, Loop, find, string_value
 from golfcheck.findings import Finding, Severity
 from golfcheck.source import dotted_name
 
@@ -43,7 +43,7 @@ def literal(node: cst.CSTNode | None):
     if isinstance(node, cst.Float):
         return float(node.value.replace("_", ""))
     if isinstance(node, cst.SimpleString):
-        v = node.evaluated_value
+        v = string_value(node)
         return v if isinstance(v, str) else None
     if isinstance(node, cst.ConcatenatedString):
         v = node.evaluated_value
@@ -62,14 +62,10 @@ def literal(node: cst.CSTNode | None):
 
 def strings_in(node: cst.CSTNode) -> list[str]:
     out: list[str] = []
-
-    class V(cst.CSTVisitor):
-        def visit_SimpleString(self, n):
-            v = n.evaluated_value
-            if isinstance(v, str):
-                out.append(v)
-
-    node.visit(V())
+    for n in find(node, cst.SimpleString):
+        v = string_value(n)
+        if isinstance(v, str):
+            out.append(v)
     return out
 
 

@@ -14,7 +14,7 @@ from typing import Iterator
 
 import libcst as cst
 
-from golfcheck.facts import Assignment, CallSite, Facts, Function, names_read
+from golfcheck.facts import Assignment, CallSite, Facts, Function, find, names_read
 from golfcheck.source import dotted_name
 
 OPTIMIZERS = {"Adam", "AdamW", "SGD", "LBFGS", "RMSprop", "Adagrad", "Adamax", "NAdam", "RAdam"}
@@ -40,16 +40,7 @@ def slice_bounds(sub: cst.Subscript) -> tuple[cst.BaseExpression | None, cst.Bas
 
 
 def subscripts_in(node: cst.CSTNode | None) -> list[cst.Subscript]:
-    out: list[cst.Subscript] = []
-    if node is None:
-        return out
-
-    class V(cst.CSTVisitor):
-        def visit_Subscript(self, n: cst.Subscript) -> None:
-            out.append(n)
-
-    node.visit(V())
-    return out
+    return find(node, cst.Subscript)
 
 
 def _store_subscript(a: Assignment) -> cst.Subscript | None:
@@ -313,20 +304,13 @@ def _pad_shift(facts: Facts, call: cst.Call) -> bool:
 
 def _compares_ids(node: cst.CSTNode | None) -> bool:
     """``input_ids[:, 1:] != BOS_ID`` / ``ids == 1``: a comparison on token ids or a BOS name."""
-    found = False
-
-    class V(cst.CSTVisitor):
-        def visit_Comparison(self, n: cst.Comparison) -> None:
-            nonlocal found
-            for part in (n.left, *(c.comparator for c in n.comparisons)):
-                for s in subscripts_in(part) + ([part] if isinstance(part, cst.Name) else []):
-                    base = dotted_name(s.value) if isinstance(s, cst.Subscript) else s.value
-                    if base and (IDS_NAME.search(base) or BOS_NAME.search(base)):
-                        found = True
-
-    if node is not None:
-        node.visit(V())
-    return found
+    for n in find(node, cst.Comparison):
+        for part in (n.left, *(c.comparator for c in n.comparisons)):
+            for s in subscripts_in(part) + ([part] if isinstance(part, cst.Name) else []):
+                base = dotted_name(s.value) if isinstance(s, cst.Subscript) else s.value
+                if base and (IDS_NAME.search(base) or BOS_NAME.search(base)):
+                    return True
+    return False
 
 
 def _masked(facts: Facts, f: Function, call: CallSite) -> bool:

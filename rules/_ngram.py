@@ -17,7 +17,7 @@ from typing import Iterable, Iterator
 
 import libcst as cst
 
-from golfcheck.facts import Facts, Function, names_read
+from golfcheck.facts import Facts, Function, iter_descendants, names_read, node_children
 from golfcheck.source import dotted_name
 
 # Operators that combine a context hash with another value into a table key.
@@ -79,27 +79,12 @@ def _elementwise(a, literals) -> list[tuple[str, frozenset[str]]] | None:
     return out
 
 
-_CHILDREN: dict[int, tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]] = {}
-
-
-def _children(n: cst.CSTNode) -> tuple[cst.CSTNode, ...]:
-    # libcst computes ``children`` by a visit each time; the walks here repeat, so keep them
-    hit = _CHILDREN.get(id(n))
-    if hit is not None and hit[0] is n:
-        return hit[1]
-    if len(_CHILDREN) > 2_000_000:
-        _CHILDREN.clear()
-    kids = tuple(n.children)
-    _CHILDREN[id(n)] = (n, kids)
-    return kids
+def _children(n: cst.CSTNode) -> list[cst.CSTNode]:
+    return node_children(n)
 
 
 def _descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(_children(n))
+    return iter_descendants(node)
 
 
 class Flow:

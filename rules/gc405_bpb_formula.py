@@ -4,6 +4,7 @@ import re
 
 import libcst as cst
 
+from golfcheck.facts import find
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
 from ._data_bytes import code_files, last
@@ -20,14 +21,7 @@ NEUTRAL = (0.6931, 1.4426, 1.4427, 1000.0, 1e3, 1e6, 100.0, 0.5, 2.0)
 
 
 def _float_literals(node):
-    out = []
-
-    class V(cst.CSTVisitor):
-        def visit_Float(self, n):
-            out.append(float(n.value.replace("_", "")))
-
-    node.visit(V())
-    return out
+    return [float(n.value.replace("_", "")) for n in find(node, cst.Float)]
 
 
 def names_in(code: str) -> list[str]:
