@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
@@ -67,8 +69,31 @@ def discover(paths: Iterable[str | Path]) -> list[Unit]:
     return units
 
 
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector while one unit is audited.
+
+    A parsed module is hundreds of thousands of small objects; allocation-triggered collections
+    traverse them again and again (measured 30-50% of an audit's CPU). The analysis makes few
+    reference cycles, so they are collected once, when the unit is done.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+            gc.collect()
+
+
 def audit_unit(unit: Unit, options: Options) -> tuple[list[Finding], list[str]]:
     """Audit one unit; finding paths are made relative to the user's argument."""
+    with _gc_paused():
+        return _audit_unit(unit, options)
+
+
+def _audit_unit(unit: Unit, options: Options) -> tuple[list[Finding], list[str]]:
     submission = load_submission(unit.root) if unit.folder else None
     ctx = build_context(unit.root, list(unit.code), submission, options)
     findings = run_rules(ctx)

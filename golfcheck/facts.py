@@ -21,7 +21,7 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 from golfcheck.runconfig import ENV_GETTERS, RunConfig, truthy
-from golfcheck.source import Source, dotted_name
+from golfcheck.source import Source, dotted_name, string_value  # noqa: F401 - string_value is re-exported
 
 MODULE = "<module>"
 # Names that hold validation tokens (RULES.md §3.3 core taint sources).
@@ -631,21 +631,6 @@ class _Collector(CodegenState):
         self.fn.assigns.append(Assignment(tuple(names), node.iter, self.r(node.iter), line, col, self.ctx(), None, False, node))
 
 
-def string_value(node: cst.SimpleString) -> str | bytes | None:
-    """The value of a string literal, as ``evaluated_value`` gives it, without ``literal_eval`` where the
-    literal has no escapes (``literal_eval`` compiles: ~100 us a string); None if it cannot be evaluated."""
-    text = node.value
-    if "\\" not in text and "\r" not in text:
-        prefix = node.prefix.lower()
-        if prefix in ("", "u", "r"):
-            quote = node.quote
-            return text[len(prefix) + len(quote):len(text) - len(quote)]
-    try:
-        return node.evaluated_value
-    except Exception:  # noqa: BLE001 - a literal Python rejects (never raised for parsed code)
-        return None
-
-
 def _handlers(kind: str) -> dict[type, Any]:
     """``visit_<Type>`` / ``leave_<Type>`` methods of the collector, by node type (looked up once)."""
     out: dict[type, Any] = {}
@@ -779,22 +764,42 @@ class Facts:
                 best = f
         return best
 
+    @cached_property
+    def _functions_by_name(self) -> dict[tuple[str | None, str], list[Function]]:
+        """(class name, function name) -> functions; (None, name) holds the plain functions."""
+        out: dict[tuple[str | None, str], list[Function]] = {}
+        for f in self.functions.values():
+            out.setdefault((f.class_name, f.name), []).append(f)
+        return out
+
+    @cached_property
+    def _methods_by_name(self) -> dict[str, list[Function]]:
+        out: dict[str, list[Function]] = {}
+        for f in self.functions.values():
+            if f.class_name is not None:
+                out.setdefault(f.name, []).append(f)
+        return out
+
     def resolve_call(self, caller: Function, call: CallSite) -> list[Function]:
         """Local functions a call may reach (by name; methods by ``self.`` or any receiver)."""
         if not call.func and not call.name:
             return []
         name = call.name
         func = call.func or ""
+        by_name = self._functions_by_name
         if "." not in func:
-            hits = [f for f in self.functions.values() if f.name == name and f.class_name is None]
+            hits = by_name.get((None, name))
             if hits:
-                return hits
-            return [f for f in self.functions.values() if f.class_name == name and f.name in ("__init__", "forward", "__call__")]
+                return list(hits)
+            ctors = [f for key in ("__init__", "forward", "__call__") for f in by_name.get((name, key), ())]
+            return sorted(ctors, key=lambda f: f.line)
         if func.startswith("self.") and caller.class_name and func.count(".") == 1:
-            hits = [f for f in self.functions.values() if f.class_name == caller.class_name and f.name == name]
+            hits = by_name.get((caller.class_name, name))
             if hits:
-                return hits
-        return [f for f in self.functions.values() if f.name == name and f.class_name is not None and name not in _COMMON_METHODS]
+                return list(hits)
+        if name in _COMMON_METHODS:
+            return []
+        return list(self._methods_by_name.get(name, ()))
 
     @cached_property
     def callees(self) -> dict[str, set[str]]:

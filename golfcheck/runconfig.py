@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 import libcst as cst
 
-from golfcheck.source import dotted_name
+from golfcheck.source import dotted_name, string_value
 
 ENV_GETTERS = {"os.environ.get", "os.getenv", "environ.get", "getenv", "os.environ.setdefault", "env.get"}
 ASSIGN_IN_COMMAND = re.compile(r"(?:(?<=\s)|^)([A-Z][A-Z0-9_]+)=(\"[^\"]*\"|'[^']*'|[^\s;&|`]*)")
@@ -110,20 +110,24 @@ def _env_call(node: cst.CSTNode) -> tuple[str, cst.BaseExpression | None] | None
     """('NAME', default-expr) if ``node`` is an environment read."""
     if isinstance(node, cst.Call) and (dotted_name(node.func) or "") in ENV_GETTERS and node.args:
         first = node.args[0].value
-        if isinstance(first, cst.SimpleString) and isinstance(first.evaluated_value, str):
-            default = node.args[1].value if len(node.args) > 1 else None
-            return first.evaluated_value, default
+        if isinstance(first, cst.SimpleString):
+            name = string_value(first)
+            if isinstance(name, str):
+                default = node.args[1].value if len(node.args) > 1 else None
+                return name, default
     if isinstance(node, cst.Subscript) and dotted_name(node.value) in ("os.environ", "environ"):
         el = node.slice[0].slice if node.slice else None
         if isinstance(el, cst.Index) and isinstance(el.value, cst.SimpleString):
-            return el.value.evaluated_value, None
+            return string_value(el.value), None
     return None
 
 
 def _literal(node: cst.BaseExpression | None) -> Any:
     if node is None:
         return None
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+    if isinstance(node, cst.SimpleString):
+        return string_value(node)
+    if isinstance(node, cst.ConcatenatedString):
         return node.evaluated_value
     if isinstance(node, cst.Integer):
         return int(node.value.replace("_", ""), 0)

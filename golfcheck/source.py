@@ -100,6 +100,21 @@ MODULE_FUNCTIONS = {"codecs.decode", "os.path.join", "posixpath.join", "os.path.
                     "os.path.realpath", "io.open", "pathlib.Path"}
 
 
+def string_value(node: cst.SimpleString) -> str | bytes | None:
+    """The value of a string literal, as ``evaluated_value`` gives it, without ``literal_eval`` where the
+    literal has no escapes (``literal_eval`` compiles: ~100 us a string); None if it cannot be evaluated."""
+    text = node.value
+    if "\\" not in text and "\r" not in text:
+        prefix = node.prefix.lower()
+        if prefix in ("", "u", "r"):
+            quote = node.quote
+            return text[len(prefix) + len(quote):len(text) - len(quote)]
+    try:
+        return node.evaluated_value
+    except Exception:  # noqa: BLE001 - a literal Python rejects (never raised for parsed code)
+        return None
+
+
 def dotted_name(node: cst.CSTNode) -> str | None:
     """``a.b.c`` for Name/Attribute chains, else None."""
     if isinstance(node, cst.Name):
@@ -335,18 +350,28 @@ def decode_text(data: bytes, path: str) -> tuple[str | None, Finding | None]:
 
 
 def _nesting_depth(tree) -> int:
-    """Deepest path in a CPython AST (iterative: deep trees must not recurse)."""
+    """Deepest path in a CPython AST (iterative: deep trees must not recurse; fields read directly,
+    which is ~2x faster than ``ast.iter_child_nodes``)."""
     import ast
 
     best = 0
     stack = [(tree, 0)]
-    pop, push, children = stack.pop, stack.append, ast.iter_child_nodes
+    pop, push, node_type = stack.pop, stack.append, ast.AST
     while stack:
         node, depth = pop()
         if depth > best:
             best = depth
-        for child in children(node):
-            push((child, depth + 1))
+        depth += 1
+        for name in node._fields:
+            if name == "ctx":
+                continue
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        push((item, depth))
+            elif isinstance(value, node_type):
+                push((value, depth))
     return best
 
 

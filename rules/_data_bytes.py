@@ -252,7 +252,20 @@ def data_taint(facts: Facts, f: Function, _depth: int = 0) -> set[str]:
     nor through local calls whose results are not val-derived (``base_model = train_model(h, val_data)``).
 
     ``facts.val_tainted`` also taints a checkpoint dict that merely records val_bpb; saving that is reporting.
+    Memoised per function and depth (callers and callees ask again and again).
     """
+    memo = facts.__dict__.setdefault("_data_taint_memo", {})
+    key = (f.qualname, _depth)
+    hit = memo.get(key)
+    if hit is not None:
+        return set(hit)
+    memo[key] = frozenset()  # a recursive cycle sees no taint rather than looping
+    result = _data_taint(facts, f, _depth)
+    memo[key] = frozenset(result)
+    return result
+
+
+def _data_taint(facts: Facts, f: Function, _depth: int) -> set[str]:
     tainted = facts.val_tainted(f)
     if not tainted:
         return set()

@@ -131,6 +131,24 @@ def _sibling(sub: Submission, base: str, name: str) -> str | None:
     return None
 
 
+_EXEC_CALLS = frozenset({
+    "exec", "eval", "compile", "runpy.run_path", "run_path", "importlib.import_module", "import_module",
+    "__import__", "importlib.util.spec_from_file_location", "spec_from_file_location", "open",
+})
+
+
+def _dotted(node: ast.AST) -> str:
+    """``a.b.c`` for a Name/Attribute chain, else the source of the expression (only names matter here)."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return ast.unparse(node) + ("." + ".".join(reversed(parts)) if parts else "")
+
+
 def _str_consts(node: ast.AST) -> list[str]:
     return [n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
 
@@ -174,12 +192,12 @@ def scan(text: str, sub: Submission, rel: str, in_payload: bool = False) -> list
             for t in filter(None, targets):
                 refs.append(CodeRef("import", t, node.lineno, src(node.lineno), in_payload))
         elif isinstance(node, ast.Call):
-            fn = ast.unparse(node.func) if hasattr(ast, "unparse") else ""
-            consts = _str_consts(node)
+            fn = _dotted(node.func)
+            low = fn.lower()
+            last = low.rsplit(".", 1)[-1]
             # exec(open("x.py").read()), runpy.run_path("x.py"), importlib / spec_from_file_location
-            if fn in ("exec", "eval", "compile", "runpy.run_path", "run_path", "importlib.import_module",
-                      "import_module", "__import__", "importlib.util.spec_from_file_location",
-                      "spec_from_file_location", "open"):
+            if fn in _EXEC_CALLS:
+                consts = _str_consts(node)
                 for c in consts:
                     b = posixpath.basename(c)
                     if b in siblings:
@@ -195,12 +213,10 @@ def scan(text: str, sub: Submission, rel: str, in_payload: bool = False) -> list
                         cand = me.replace(sub_node.args[0].value, sub_node.args[1].value)
                         if cand in siblings:
                             refs.append(CodeRef("exec", siblings[cand], node.lineno, src(node.lineno), in_payload))
-            low = fn.lower()
-            last = low.rsplit(".", 1)[-1]
             if last in ("load_inline", "cdll", "pydll", "windll", "loadlibrary") or low.endswith("cpp_extension.load"):
                 refs.append(CodeRef("native", None, node.lineno, src(node.lineno), in_payload))
-            elif low.split(".")[-1] in ("run", "call", "check_call", "check_output", "popen", "system") and \
-                    any(c.split()[0] in COMPILERS for c in consts if c.strip()):
+            elif last in ("run", "call", "check_call", "check_output", "popen", "system") and \
+                    any(c.split()[0] in COMPILERS for c in _str_consts(node) if c.strip()):
                 refs.append(CodeRef("native", None, node.lineno, src(node.lineno), in_payload))
     # `open` of a sibling only counts when its content is executed somewhere in the file
     if not any(r.kind == "exec" for r in refs) and "exec(" in text:
