@@ -329,6 +329,7 @@ class _Collector(CodegenState):
         self.with_stack: list[str] = []
         self.guard_stack: list[Guard] = []
         self.strings: list[tuple[str, int]] = []
+        self.string_nodes: list[cst.SimpleString] = []
         self.imports: dict[str, str] = {}
         self._loop_id = 0
         self._loop_open: dict[int, tuple] = {}
@@ -618,6 +619,7 @@ class _Collector(CodegenState):
         self.fn.returns.append(self.r(node.value))
 
     def leave_SimpleString(self, node: cst.SimpleString) -> None:
+        self.string_nodes.append(node)
         if len(node.value) > 4100:  # even all-\U escapes (10 chars each) cannot evaluate to < 400 characters
             return
         value = string_value(node)
@@ -685,6 +687,7 @@ class Facts:
     # (kind, node, line): assignments reading the environment and add_argument calls, in source order
     setting_candidates: list[tuple[str, cst.CSTNode, int]] = field(default_factory=list)
     reads: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)  # id(node) -> names read below it
+    string_nodes: list[cst.SimpleString] = field(default_factory=list, repr=False)  # every string literal, in source order
 
     @classmethod
     def build(cls, source: Source, module: cst.Module) -> "Facts":
@@ -693,6 +696,7 @@ class Facts:
         candidates = [(kind, node, line) for kind, node, line, keep in col._settings if keep]
         facts = cls(source, module, col.positions, col.functions, col.imports, col.strings, col.import_lines, col.consts, candidates)
         facts.reads = col.reads
+        facts.string_nodes = col.string_nodes
         return facts
 
     @property

@@ -2,9 +2,7 @@
 
 import re
 
-import libcst as cst
 
-from golfcheck.facts import find
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
 from ._data_bytes import code_files, data_taint
@@ -62,7 +60,7 @@ class ValInArtifact(Rule):
 
     def _blobs(self, ctx, facts):
         rule = self
-        found = [n for n in find(facts.module, cst.SimpleString) if len(n.value) > BLOB_CHARS]
+        found = [n for n in facts.string_nodes if len(n.value) > BLOB_CHARS]
         for n in found:
             yield ctx.finding(rule, facts, n, f"a {len(n.value):,}-character literal blob that is not decoded as code: "
                               "check that it holds no validation data", severity=Severity.WARNING)
