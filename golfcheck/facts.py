@@ -693,6 +693,8 @@ class Facts:
     def build(cls, source: Source, module: cst.Module) -> "Facts":
         col = _Collector(module.default_indent, module.default_newline)
         module._codegen(col)
+        for f in col.functions.values():
+            f.ifs.sort(key=lambda entry: entry[1])  # recorded on leave; rules read them outermost first
         candidates = [(kind, node, line) for kind, node, line, keep in col._settings if keep]
         facts = cls(source, module, col.positions, col.functions, col.imports, col.strings, col.import_lines, col.consts, candidates)
         facts.reads = col.reads
