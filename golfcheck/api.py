@@ -118,10 +118,46 @@ def _prefixed(f: Finding, prefix: str) -> Finding:
     return replace(f, path=_join(prefix, f.path))
 
 
+class UnitTimeout(BaseException):
+    """Raised in a unit's audit when its time limit passes (a BaseException: rules' broad
+    ``except Exception`` must not swallow it)."""
+
+
+@contextmanager
+def _time_limit(seconds: float | None):
+    """Interrupt the block after ``seconds`` of wall time (POSIX, main thread; elsewhere no limit)."""
+    import signal
+    import threading
+
+    if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum, frame):
+        raise UnitTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _worker(args):
     unit, options = args
     try:
-        return audit_unit(unit, options)
+        with _time_limit(options.timeout):
+            return audit_unit(unit, options)
+    except UnitTimeout:
+        from golfcheck.findings import Severity
+
+        path = _join(unit.display_root, unit.code[0]) if unit.code else unit.display_root
+        files = [_join(unit.display_root, rel) for rel in unit.code]
+        return [Finding("GC002", Severity.WARNING, path, 1, 0,
+                        f"golfcheck stopped analysing this {'folder' if unit.folder else 'file'} after "
+                        f"{options.timeout:g} s (--timeout): a human must read it")], files
     except GolfcheckError:
         raise
     except Exception as exc:  # noqa: BLE001 - never lose the rest of a batch to one file
@@ -132,6 +168,16 @@ def _worker(args):
 
 
 SIGNATURE_MAX_BYTES = 256 * 1024 * 1024  # folders bigger than this are not fingerprinted (just analysed)
+
+
+def _code_bytes(unit: Unit) -> int:
+    total = 0
+    for rel in unit.code:
+        try:
+            total += (unit.root / rel).stat().st_size
+        except OSError:
+            pass
+    return total
 
 
 def _signature(unit: Unit) -> str | None:
@@ -189,6 +235,8 @@ def audit_paths(
                 first[sig] = i
             todo.append(i)
     jobs = max(1, min(jobs if jobs > 0 else (os.cpu_count() or 1), len(todo)))
+    if jobs > 1:  # largest first: the slowest units start early instead of finishing last on one core
+        todo.sort(key=lambda i: -_code_bytes(units[i]))
     done: dict[int, tuple[list[Finding], list[str]]] = {}
     if jobs == 1:
         for n, i in enumerate(todo, 1):

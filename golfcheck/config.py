@@ -8,7 +8,9 @@ from pathlib import Path
 
 from golfcheck.errors import GolfcheckError
 
-KEYS = {"select", "ignore", "fail-on", "respect-suppressions", "format", "jobs", "limits", "history"}
+DEFAULT_UNIT_TIMEOUT = 300.0  # seconds per file or folder; the slowest real file audits in well under a minute
+
+KEYS = {"select", "ignore", "fail-on", "respect-suppressions", "format", "jobs", "limits", "history", "timeout"}
 LIMIT_KEYS = {"artifact-bytes", "train-seconds", "eval-seconds", "min-seeds"}
 FAIL_ON = ("error", "warning", "note", "never")
 FORMATS = ("text", "json", "sarif", "github")  # as golfcheck.formatters.FORMATS (not imported: keeps config light)
@@ -22,6 +24,7 @@ class Config:
     respect_suppressions: bool = False
     format: str = "text"
     jobs: int = 1
+    timeout: float = DEFAULT_UNIT_TIMEOUT
     history: bool = False
     limits: dict = field(default_factory=dict)
     path: Path | None = None
@@ -86,6 +89,11 @@ def load_config(explicit: str | None = None, start: Path | None = None) -> Confi
         if not isinstance(table["jobs"], int) or isinstance(table["jobs"], bool) or table["jobs"] < 0:
             raise GolfcheckError("[tool.golfcheck] jobs must be a non-negative integer (0 = all cores)", str(path))
         cfg.jobs = table["jobs"]
+    if "timeout" in table:
+        value = table["timeout"]
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise GolfcheckError("[tool.golfcheck] timeout must be a non-negative number of seconds (0 = no limit)", str(path))
+        cfg.timeout = float(value)
     if "limits" in table:
         limits = table["limits"]
         if not isinstance(limits, dict) or set(limits) - LIMIT_KEYS:

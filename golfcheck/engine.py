@@ -19,9 +19,10 @@ from typing import Iterable
 
 import libcst as cst
 
+from golfcheck.config import DEFAULT_UNIT_TIMEOUT
 from golfcheck.facts import Facts
 from golfcheck.findings import Finding, Severity
-from golfcheck.runconfig import RunConfig, resolve, settings_from_code, settings_from_facts  # noqa: F401
+from golfcheck.runconfig import RunConfig, log_aliases, resolve, settings_from_code, settings_from_facts  # noqa: F401
 from golfcheck.source import Normaliser, native_file_findings
 
 SUPPRESSION = re.compile(r"#\s*golfcheck:\s*ignore(?:\[(?P<codes>[^\]]*)\])?(?P<reason>.*)$")
@@ -45,6 +46,7 @@ class Options:
     ignore: tuple[str, ...] = ()
     respect_suppressions: bool = False
     history: bool = False  # downgrade errors on records dated before a ruling (see rules)
+    timeout: float | None = DEFAULT_UNIT_TIMEOUT  # seconds one file or folder may take; None = no limit
 
 
 @dataclass
@@ -147,14 +149,16 @@ def build_context(root: Path, code_rels: list[str], submission=None, options: Op
     """Normalise and parse the code files, then resolve the run configuration."""
     normaliser = Normaliser(root, read=read)
     norm = normaliser.run(code_rels)
-    settings = []
+    settings, aliases = [], {}
     for facts in normaliser.facts:
         settings.extend(settings_from_facts(facts))
+        for label, key in log_aliases(facts).items():
+            aliases.setdefault(label, key)
     ctx = AuditContext(root, normaliser.facts, RunConfig(), submission, list(norm.findings), options or Options())
     if submission is not None:
         rels = [str(p.relative_to(root)) for p in getattr(submission, "other_files", [])]
         ctx.tool_findings.extend(native_file_findings(rels))
-    ctx.config = resolve(settings, ctx.readme, ctx.run_scripts, ctx.logs)
+    ctx.config = resolve(settings, ctx.readme, ctx.run_scripts, ctx.logs, aliases)
     return ctx
 
 

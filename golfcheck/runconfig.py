@@ -83,13 +83,23 @@ class RunConfig:
             self.settings.setdefault(key, setting)
 
     def override(self, name: str, raw: str, source: str, final: bool = False) -> None:
-        """Set a value from outside the code; ``final`` values (log echoes) bypass the code's casts."""
+        """Set a value from outside the code; ``final`` values (log echoes) bypass the code's casts.
+
+        Every setting that reads the same environment variable takes the value: a script may read
+        ``TTT_ENABLED`` twice (a class attribute and a local ``ttt_on``), and both ran with it.
+        """
         s = self.get(name)
         if s is None:
             self.add(Setting(name.lower(), name if name.isupper() else None, None, parse_scalar(raw), source))
             return
-        s.value = _apply(s.expr, raw) if (s.expr is not None and not final) else parse_scalar(raw)
-        s.source = source
+        env = (s.env or (name if name.isupper() else "")).lower()
+        seen: set[int] = set()
+        for t in self.settings.values():
+            if id(t) in seen or not (t is s or (env and (t.env or "").lower() == env)):
+                continue
+            seen.add(id(t))
+            t.value = _apply(t.expr, raw) if (t.expr is not None and not final) else parse_scalar(raw)
+            t.source = source
 
     def to_dict(self) -> dict:
         seen, out = set(), {}
@@ -311,6 +321,41 @@ def settings_from_facts(facts) -> list[Setting]:
     return [s for _, _, s in found]
 
 
+_ECHO_LABEL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*[=:]\s*$")
+
+
+def log_aliases(facts) -> dict[str, str]:
+    """Labels under which the code prints a setting: ``log0(f"... ttt={args.ttt_enabled}")`` gives
+    ``{"ttt": "ttt_enabled"}``, so a log line ``... ttt=True`` says what ran."""
+    out: dict[str, str] = {}
+    for _, call in facts.all_calls():
+        for arg in call.node.args:
+            value = arg.value
+            if not isinstance(value, cst.FormattedString):
+                continue
+            parts = value.parts
+            for before, part in zip(parts, parts[1:]):
+                if not (isinstance(before, cst.FormattedStringText) and isinstance(part, cst.FormattedStringExpression)):
+                    continue
+                m = _ECHO_LABEL.search(before.value)
+                target = dotted_name(part.expression) if isinstance(part.expression, (cst.Name, cst.Attribute)) else None
+                if m and target:
+                    label, key = m.group(1), target.rsplit(".", 1)[-1].lower()
+                    if label.lower() != key:
+                        out.setdefault(label, key)
+    return out
+
+
+def aliased_echoes(text: str, aliases: dict[str, str]) -> dict[str, str]:
+    """``{setting: value}`` for every alias label the log prints as ``label=value`` or ``label: value``."""
+    out: dict[str, str] = {}
+    for label, key in aliases.items():
+        m = re.search(rf"(?:^|[\s,;(\[]){re.escape(label)}\s*[=:]\s*([^\s,;)\]]+)", text, re.M)
+        if m:
+            out.setdefault(key, m.group(1))
+    return out
+
+
 # ------------------------------------------------------------------------------ overrides
 def command_overrides(text: str) -> dict[str, str]:
     """``VAR=value`` assignments on command-like lines of a README or shell script."""
@@ -343,8 +388,12 @@ def resolve(
     readme: tuple[str, str] | None = None,
     run_scripts: Iterable[tuple[str, str]] = (),
     logs: Iterable[tuple[str, str]] = (),
+    aliases: dict[str, str] | None = None,
 ) -> RunConfig:
-    """Combine code defaults with README, run-script and log evidence (later sources win)."""
+    """Combine code defaults with README, run-script and log evidence (later sources win).
+
+    ``aliases`` (from :func:`log_aliases`) maps labels the code prints settings under to the settings.
+    """
     cfg = RunConfig()
     for s in code_settings:
         cfg.add(s)
@@ -355,7 +404,11 @@ def resolve(
         for name, value in command_overrides(text).items():
             cfg.override(name, value, rel)
     for rel, text in logs:
-        for key, value in log_echoes(text).items():
+        echoed = log_echoes(text)
+        for key, value in echoed.items():
             if cfg.get(key) is not None:  # only echoes of settings the code reads
+                cfg.override(key, value, f"echoed in {rel}", final=True)
+        for key, value in aliased_echoes(text, aliases or {}).items():
+            if cfg.get(key) is not None and key not in echoed:
                 cfg.override(key, value, f"echoed in {rel}", final=True)
     return cfg

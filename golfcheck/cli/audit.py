@@ -37,9 +37,11 @@ def _progress(done: int, total: int) -> None:
               help="Obey `# golfcheck: ignore[...]` comments (never in CI: submissions are untrusted).")
 @click.option("--history", is_flag=True, default=None, help="Judge merged records by the rulings of their date.")
 @click.option("-j", "--jobs", type=int, default=None, help="Worker processes; 0 = all cores.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=None,
+              help="Seconds one file or folder may take before it is reported as GC002 (default 300; 0 = no limit).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report here instead of stdout.")
 @click.option("--config", "config_path", type=click.Path(), help="pyproject.toml to read [tool.golfcheck] from.")
-def audit(paths, fmt, select, ignore, fail_on, exit_zero, respect_suppressions, history, jobs, output, config_path):
+def audit(paths, fmt, select, ignore, fail_on, exit_zero, respect_suppressions, history, jobs, timeout, output, config_path):
     """Static audit of train_gpt.py files or submission folders (never runs them)."""
     cfg = load_config(config_path)
     options = Options(
@@ -47,6 +49,7 @@ def audit(paths, fmt, select, ignore, fail_on, exit_zero, respect_suppressions, 
         ignore=split_codes(ignore) + cfg.ignore,
         respect_suppressions=cfg.respect_suppressions if respect_suppressions is None else respect_suppressions,
         history=cfg.history if history is None else history,
+        timeout=(cfg.timeout if timeout is None else timeout) or None,
     )
     fmt = fmt or cfg.format
     if fmt not in FORMATS:

@@ -164,3 +164,43 @@ def test_comparison_guards(tmp_path):
     write_tree(tmp_path, {"train_gpt.py": code})
     _, findings = audit_folder(tmp_path)
     assert [(f.rule, f.severity) for f in findings] == [("GC990", Severity.NOTE), ("GC991", Severity.WARNING)]
+
+
+def test_log_alias_of_a_printed_setting_overrides_it():
+    """#713's shape: the log prints ``ttt={args.ttt_enabled}`` inside a free-text line."""
+    from golfcheck.facts import Facts
+    from golfcheck.runconfig import log_aliases, settings_from_facts
+    from golfcheck.source import Source
+
+    code = (
+        "import os\n"
+        "class H:\n"
+        "    ttt_enabled = bool(int(os.environ.get('TTT_ENABLED', '0')))\n"
+        "args = H()\n"
+        "log0(f'improvements: ema adaptive_quant ttt={args.ttt_enabled} lr:{args.lr_scale}')\n"
+        "ttt_on = bool(int(os.environ.get('TTT_ENABLED', '0')))\n"
+    )
+    facts = Facts.build(Source("train_gpt.py", code), cst.parse_module(code))
+    aliases = log_aliases(facts)
+    assert aliases == {"ttt": "ttt_enabled", "lr": "lr_scale"}
+    log = "seed:42\nimprovements: value_residual ema adaptive_quant ttt=True\n"
+    cfg = resolve(settings_from_facts(facts), logs=[("train_seed42.log", log)], aliases=aliases)
+    assert cfg.value("ttt_enabled") is True
+    assert cfg.get("ttt_enabled").source == "echoed in train_seed42.log"
+    # the second reader of TTT_ENABLED ran with the same value
+    assert cfg.enabled("ttt_on") is True
+    # without the alias the free-text line says nothing
+    cfg = resolve(settings_from_facts(facts), logs=[("train_seed42.log", log)])
+    assert cfg.enabled("ttt_enabled") is False
+
+
+def test_readme_override_reaches_every_reader_of_the_variable():
+    code = (
+        "import os\n"
+        "a = int(os.environ.get('SLOT_STEPS', '0'))\n"
+        "def ev():\n"
+        "    steps = int(os.environ.get('SLOT_STEPS', '0'))\n"
+    )
+    cfg = resolve(settings_from_code(cst.parse_module(code), "train_gpt.py"),
+                  readme=("README.md", "SLOT_STEPS=8 torchrun --nproc_per_node=8 train_gpt.py"))
+    assert cfg.value("a") == 8 and cfg.value("steps") == 8
