@@ -82,6 +82,9 @@ def _gc_paused():
     try:
         yield
     finally:
+        from golfcheck.facts import clear_memos
+
+        clear_memos()
         if was:
             gc.enable()
             gc.collect()

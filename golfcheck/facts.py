@@ -142,6 +142,11 @@ def _last(dotted: str) -> str:
 _READS_MEMO: dict[int, tuple[cst.CSTNode, frozenset[str]]] = {}
 
 
+def clear_memos() -> None:
+    """Drop the module-level memo of :func:`names_read` (it holds nodes alive); run after each unit."""
+    _READS_MEMO.clear()
+
+
 def names_read(node: cst.CSTNode | None) -> frozenset[str]:
     """Dotted names read in an expression: ``a.b[c]`` reads {"a.b", "a", "c"} (memoised per node)."""
     if node is None:

@@ -413,14 +413,11 @@ def _lift(facts: Facts, chain: list[Site], depth: int, seen: set[str]):
 
 
 _RANK = {Order.SCORE_FIRST: 0, Order.SCORE_AFTER: 1, Order.UNSCORED: 2}
-_CACHE: dict[int, tuple[Facts, list[Adaptation]]] = {}
-
-
 def adaptations(facts: Facts) -> list[Adaptation]:
-    """Every gradient step on validation-derived tokens in ``facts``, with its scoring order."""
-    hit = _CACHE.get(id(facts))
-    if hit is not None and hit[0] is facts:
-        return hit[1]
+    """Every gradient step on validation-derived tokens in ``facts``, with its scoring order (kept on the facts)."""
+    hit = facts.__dict__.get("_adaptations")
+    if hit is not None:
+        return hit
     out: list[Adaptation] = []
     for f in facts.iter_functions():
         for step in _val_steps(facts, f):
@@ -434,9 +431,7 @@ def adaptations(facts: Facts) -> list[Adaptation]:
                 warmup=_warmup(facts, f, step),
                 serialise_line=_serialise_after(facts, chain) if order is Order.UNSCORED else None,
             ))
-    if len(_CACHE) > 16:
-        _CACHE.clear()
-    _CACHE[id(facts)] = (facts, out)
+    facts.__dict__["_adaptations"] = out
     return out
 
 

@@ -174,19 +174,16 @@ class Flow:
         return out
 
 
-_MEMO: dict[tuple[int, str, str], tuple[Facts, object]] = {}
+_MISSING = object()
 
 
 def _memo(kind: str, facts: Facts, fn: Function, compute):
-    """Per-(facts, function) cache; holds the facts so that an id is never reused while cached."""
-    key = (id(facts), fn.qualname, kind)
-    hit = _MEMO.get(key)
-    if hit is not None and hit[0] is facts:
-        return hit[1]
-    if len(_MEMO) > 20000:
-        _MEMO.clear()
-    value = compute()
-    _MEMO[key] = (facts, value)
+    """Per-(facts, function) cache, kept on the facts so that it dies with them."""
+    memo = facts.__dict__.setdefault("_ngram_memo", {})
+    key = (fn.qualname, kind)
+    value = memo.get(key, _MISSING)
+    if value is _MISSING:
+        value = memo[key] = compute()
     return value
 
 
@@ -282,15 +279,10 @@ def _is_chain_of(value: cst.CSTNode | None, call: cst.Call) -> bool:
     return False
 
 
-_RETURNS: dict[int, tuple[Function, list]] = {}
-
-
 def _returned(fn: Function) -> list[cst.Return]:
-    hit = _RETURNS.get(id(fn))
-    if hit is not None and hit[0] is fn:
-        return hit[1]
-    out = _returned_uncached(fn)
-    _RETURNS[id(fn)] = (fn, out)
+    out = fn.__dict__.get("_returned")
+    if out is None:
+        out = fn.__dict__["_returned"] = _returned_uncached(fn)
     return out
 
 
