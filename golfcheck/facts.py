@@ -142,9 +142,14 @@ def _last(dotted: str) -> str:
 _READS_MEMO: dict[int, tuple[cst.CSTNode, frozenset[str]]] = {}
 
 
+# id(node) -> (node, its children that carry code, in source order), filled by the facts pass
+_KIDS: dict[int, tuple[cst.CSTNode, list[cst.CSTNode]]] = {}
+
+
 def clear_memos() -> None:
-    """Drop the module-level memo of :func:`names_read` (it holds nodes alive); run after each unit."""
+    """Drop the module-level memos (they hold nodes alive); the engine runs this after each unit."""
     _READS_MEMO.clear()
+    _KIDS.clear()
 
 
 def names_read(node: cst.CSTNode | None) -> frozenset[str]:
@@ -206,7 +211,12 @@ def node_children(node: cst.CSTNode) -> list[cst.CSTNode]:
     Whitespace, comments, parentheses and punctuation are left out. Read straight from the node's
     dataclass fields: libcst's ``children`` runs a visitor that rebuilds the node each time (~20x
     slower). Use this, :func:`walk`, :func:`find` or :func:`iter_descendants` for subtree walks.
+    The facts pass records every node's children as it generates the code (source order); other
+    nodes are read from their fields. The list returned is shared: do not modify it.
     """
+    hit = _KIDS.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
     names = _FIELDS.get(type(node))
     if names is None:
         names = _code_fields(type(node))
@@ -243,9 +253,7 @@ def walk(node: cst.CSTNode | None, prune=None) -> Iterator[cst.CSTNode]:
         n = stack.pop()
         yield n
         if prune is None or not prune(n):
-            kids = node_children(n)
-            kids.reverse()
-            stack.extend(kids)
+            stack.extend(reversed(node_children(n)))
 
 
 def find(node: cst.CSTNode | None, *types: type) -> list:
@@ -274,6 +282,29 @@ def _target_names(target: cst.BaseExpression) -> tuple[tuple[str, ...], bool]:
 
 
 _EMPTY: frozenset[str] = frozenset()
+
+
+# Whitespace, comments and punctuation: generated for their text only. They hold no names and no
+# rule reports at them, so the facts pass neither records them nor keeps their positions (a
+# position or code() asked for one falls back to libcst's code generation).
+_LAYOUT_NODES = frozenset({
+    cst.SimpleWhitespace, cst.ParenthesizedWhitespace, cst.TrailingWhitespace, cst.Newline, cst.EmptyLine,
+    cst.Comment, cst.Comma, cst.Dot, cst.AssignEqual, cst.Colon, cst.Semicolon, cst.LeftParen, cst.RightParen,
+    cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace,
+})
+
+
+class _NoRecord:
+    __slots__ = ()
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        return False
+
+
+_NO_RECORD = _NoRecord()
 
 
 class _Syntactic:
@@ -321,6 +352,7 @@ class _Collector(CodegenState):
         self.positions: dict[int, tuple[int, int, int, int]] = {}  # id(node) -> (line, col, end line, end col)
         self.opened: dict[int, tuple[int, int]] = {}  # syntactic starts of nodes still being generated
         self._starts: list[tuple[int, int]] = []
+        self._kid_stack: list[list[cst.CSTNode]] = [[]]
         self._enter_child: dict[int, Any] = {}  # id(child) -> callback when the child is entered
         self._leave_child: dict[int, Any] = {}
         self.tokens = _NullTokens()
@@ -365,10 +397,16 @@ class _Collector(CodegenState):
         pass
 
     def record_syntactic_position(self, node, *, start_node=None, end_node=None):
+        if type(node) in _LAYOUT_NODES:
+            return _NO_RECORD
         return _Syntactic(self, node, start_node, end_node)
 
     def before_codegen(self, node: cst.CSTNode) -> None:
+        if type(node) in _LAYOUT_NODES:  # ~60% of all nodes: no facts, no position kept
+            return
         self._starts.append((self.line, self.column))
+        self._kid_stack[-1].append(node)
+        self._kid_stack.append([])
         if self._enter_child:
             hook = self._enter_child.pop(id(node), None)
             if hook is not None:
@@ -379,8 +417,11 @@ class _Collector(CodegenState):
             fn(self, node)
 
     def after_codegen(self, node: cst.CSTNode) -> None:
+        if type(node) in _LAYOUT_NODES:
+            return
         start = self._starts.pop()
         key = id(node)
+        _KIDS[key] = (node, self._kid_stack.pop())
         positions = self.positions
         if key not in positions:  # no syntactic position: the whitespace-inclusive one
             positions[key] = (start[0], start[1], self.line, self.column)
@@ -696,6 +737,8 @@ class Facts:
 
     @classmethod
     def build(cls, source: Source, module: cst.Module) -> "Facts":
+        if len(_KIDS) > 3_000_000:  # used outside the engine (which clears after each unit): stay bounded
+            clear_memos()
         col = _Collector(module.default_indent, module.default_newline)
         module._codegen(col)
         for f in col.functions.values():
@@ -722,12 +765,22 @@ class Facts:
 
     def position(self, node: cst.CSTNode) -> tuple[int, int]:
         """1-based line and 0-based column where ``node`` starts (as libcst's PositionProvider gives them)."""
-        p = self.positions[id(node)]
+        p = self.span(node)
         return p[0], p[1]
 
     def span(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
-        """(line, column, end line, end column) of ``node``."""
-        return self.positions[id(node)]
+        """(line, column, end line, end column) of ``node`` (KeyError for a node not in this module)."""
+        p = self.positions.get(id(node))
+        if p is None:  # whitespace or punctuation: not kept by the facts pass
+            r = self._layout_positions[node]
+            p = (r.start.line, r.start.column, r.end.line, r.end.column)
+        return p
+
+    @cached_property
+    def _layout_positions(self):
+        from libcst.metadata import MetadataWrapper, PositionProvider
+
+        return MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
 
     def code(self, node: cst.CSTNode) -> str:
         """Source text of ``node``: its syntactic span (no leading comments or indentation), cut from the
