@@ -353,6 +353,8 @@ class _Collector(CodegenState):
         self.opened: dict[int, tuple[int, int]] = {}  # syntactic starts of nodes still being generated
         self._starts: list[tuple[int, int]] = []
         self._kid_stack: list[list[cst.CSTNode]] = [[]]
+        self._track: set[int] = set()  # punctuation whose position a parent's span needs
+        self._layout_starts: dict[int, tuple[int, int]] = {}
         self._enter_child: dict[int, Any] = {}  # id(child) -> callback when the child is entered
         self._leave_child: dict[int, Any] = {}
         self.tokens = _NullTokens()
@@ -397,12 +399,19 @@ class _Collector(CodegenState):
         pass
 
     def record_syntactic_position(self, node, *, start_node=None, end_node=None):
-        if type(node) in _LAYOUT_NODES:
+        if type(node) in _LAYOUT_NODES and not (self._track and id(node) in self._track):
             return _NO_RECORD
+        # a node may end at punctuation (``from m import (a, b)`` ends at its ``)``): keep that one's position
+        if end_node is not None and type(end_node) in _LAYOUT_NODES:
+            self._track.add(id(end_node))
+        if start_node is not None and type(start_node) in _LAYOUT_NODES:
+            self._track.add(id(start_node))
         return _Syntactic(self, node, start_node, end_node)
 
     def before_codegen(self, node: cst.CSTNode) -> None:
         if type(node) in _LAYOUT_NODES:  # ~60% of all nodes: no facts, no position kept
+            if self._track and id(node) in self._track:
+                self._layout_starts[id(node)] = (self.line, self.column)
             return
         self._starts.append((self.line, self.column))
         self._kid_stack[-1].append(node)
@@ -418,6 +427,11 @@ class _Collector(CodegenState):
 
     def after_codegen(self, node: cst.CSTNode) -> None:
         if type(node) in _LAYOUT_NODES:
+            if self._track and id(node) in self._track:
+                key = id(node)
+                start = self._layout_starts.pop(key)
+                self.positions.setdefault(key, (start[0], start[1], self.line, self.column))
+                self._track.discard(key)
             return
         start = self._starts.pop()
         key = id(node)

@@ -25,6 +25,9 @@ TRICKY = {
     "comprehensions and lambdas": "ys = [y for x in range(3) if x for y in (x, -x)]\nf = lambda q=1: q ** 2\n",
     "backslash continuation": "total = 1 + \\\n    2\nwith open('a') as fa, \\\n     open('b') as fb:\n    pass\n",
     "no trailing newline": "x = [1,\n  2]",
+    "parenthesised imports and subscripts": (
+        "from m import (\n    a as b,\n    c,\n)\nfrom . import (d)\nx = {1: [2, (3,)]}[1][0]\n"
+    ),
     "class with methods": "class M:\n    x: int = 3\n\n    def forward(self, t):\n        return t[:, 1:]\n",
 }
 
