@@ -101,7 +101,11 @@ def audit_unit(unit: Unit, options: Options) -> tuple[list[Finding], list[str]]:
 def _audit_unit(unit: Unit, options: Options) -> tuple[list[Finding], list[str]]:
     submission = load_submission(unit.root) if unit.folder else None
     ctx = build_context(unit.root, list(unit.code), submission, options)
-    findings = run_rules(ctx)
+    try:
+        findings = run_rules(ctx)
+    finally:
+        for facts in ctx.facts:  # rules' memos point back at their facts: break the cycles so
+            facts.release()      # the parsed tree is freed now, not by a collection over all of it
     if options.history:
         from golfcheck.history import apply_history, record_date
 

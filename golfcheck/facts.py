@@ -763,6 +763,16 @@ class Facts:
         facts.string_nodes = col.string_nodes
         return facts
 
+    def release(self) -> None:
+        """Drop every memo and derived cache (rules keep memos on the facts, and some of their values
+        refer back to the facts: a reference cycle that would keep the whole parsed tree alive until
+        a cyclic collection). The facts stay usable; memos are rebuilt on demand."""
+        keep = {f.name for f in dataclasses.fields(self)}
+        for key in [k for k in self.__dict__ if k not in keep]:
+            del self.__dict__[key]
+        for f in self.functions.values():
+            f.__dict__.pop("_returned", None)
+
     @property
     def module_level(self) -> Function:
         return self.functions[MODULE]
