@@ -142,8 +142,9 @@ def _last(dotted: str) -> str:
 _READS_MEMO: dict[int, tuple[cst.CSTNode, frozenset[str]]] = {}
 
 
-# id(node) -> (node, its children that carry code, in source order), filled by the facts pass
-_KIDS: dict[int, tuple[cst.CSTNode, list[cst.CSTNode]]] = {}
+# id(node) -> (node, its children that carry code in source order, first, end, order), filled by
+# the facts pass: ``order[first:end]`` is the node and everything below it, in source pre-order
+_KIDS: dict[int, tuple[cst.CSTNode, list[cst.CSTNode], int, int, list[cst.CSTNode]]] = {}
 
 
 def clear_memos() -> None:
@@ -231,8 +232,24 @@ def node_children(node: cst.CSTNode) -> list[cst.CSTNode]:
     return out
 
 
+def subtree(node: cst.CSTNode) -> list[cst.CSTNode] | None:
+    """``node`` and every node below it that carries code, in source pre-order, as one list slice
+    (None for a node the facts pass did not record)."""
+    hit = _KIDS.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[4][hit[2]:hit[3]]
+    return None
+
+
 def iter_descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """``node`` and every node below it (depth first, iterative; order is not source order)."""
+    """``node`` and every node below it (pre-order; source order for nodes of a parsed module)."""
+    nodes = subtree(node)
+    if nodes is not None:
+        return iter(nodes)
+    return _iter_descendants(node)
+
+
+def _iter_descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     stack = [node]
     while stack:
         n = stack.pop()
@@ -248,6 +265,11 @@ def walk(node: cst.CSTNode | None, prune=None) -> Iterator[cst.CSTNode]:
     """
     if node is None:
         return
+    if prune is None:
+        nodes = subtree(node)
+        if nodes is not None:
+            yield from nodes
+            return
     stack = [node]
     while stack:
         n = stack.pop()
@@ -256,9 +278,28 @@ def walk(node: cst.CSTNode | None, prune=None) -> Iterator[cst.CSTNode]:
             stack.extend(reversed(node_children(n)))
 
 
+_EXACT: dict[tuple[type, ...], frozenset[type] | None] = {}
+
+
+def _exact_types(types: tuple[type, ...]) -> frozenset[type] | None:
+    """The set of ``types`` when none has subclasses (then ``type(n) in set`` is ``isinstance``)."""
+    hit = _EXACT.get(types, False)
+    if hit is False:
+        hit = _EXACT[types] = None if any(t.__subclasses__() for t in types) else frozenset(types)
+    return hit
+
+
 def find(node: cst.CSTNode | None, *types: type) -> list:
     """Every node of one of ``types`` in the subtree of ``node`` (itself included), in walk order."""
-    return [n for n in walk(node) if isinstance(n, types)]
+    if node is None:
+        return []
+    nodes = subtree(node)
+    if nodes is None:
+        nodes = walk(node)
+    exact = _exact_types(types)
+    if exact is not None:  # libcst nodes' ABC isinstance is slow; leaf classes compare by type
+        return [n for n in nodes if type(n) in exact]
+    return [n for n in nodes if isinstance(n, types)]
 
 
 def _target_names(target: cst.BaseExpression) -> tuple[tuple[str, ...], bool]:
@@ -353,6 +394,8 @@ class _Collector(CodegenState):
         self.opened: dict[int, tuple[int, int]] = {}  # syntactic starts of nodes still being generated
         self._starts: list[tuple[int, int]] = []
         self._kid_stack: list[list[cst.CSTNode]] = [[]]
+        self.order: list[cst.CSTNode] = []  # every recorded node, in source pre-order
+        self._first: list[int] = []
         self._track: set[int] = set()  # punctuation whose position a parent's span needs
         self._layout_starts: dict[int, tuple[int, int]] = {}
         self._enter_child: dict[int, Any] = {}  # id(child) -> callback when the child is entered
@@ -416,6 +459,8 @@ class _Collector(CodegenState):
         self._starts.append((self.line, self.column))
         self._kid_stack[-1].append(node)
         self._kid_stack.append([])
+        self._first.append(len(self.order))
+        self.order.append(node)
         if self._enter_child:
             hook = self._enter_child.pop(id(node), None)
             if hook is not None:
@@ -435,7 +480,7 @@ class _Collector(CodegenState):
             return
         start = self._starts.pop()
         key = id(node)
-        _KIDS[key] = (node, self._kid_stack.pop())
+        _KIDS[key] = (node, self._kid_stack.pop(), self._first.pop(), len(self.order), self.order)
         positions = self.positions
         if key not in positions:  # no syntactic position: the whitespace-inclusive one
             positions[key] = (start[0], start[1], self.line, self.column)

@@ -349,6 +349,23 @@ def decode_text(data: bytes, path: str) -> tuple[str | None, Finding | None]:
         return None, _gc001(path, line, 0, f"file is not valid UTF-8 (byte {exc.start})", False)
 
 
+_AST_CACHE: dict[str, object] = {}
+
+
+def python_ast(text: str):
+    """CPython's AST of ``text`` (raises as ``ast.parse`` does), shared by the checks that need it:
+    the pre-parse guard and the counted-code scan parse the same sources (a few recent texts kept)."""
+    import ast
+
+    tree = _AST_CACHE.get(text)
+    if tree is None:
+        tree = ast.parse(text)
+        if len(_AST_CACHE) >= 4:
+            _AST_CACHE.pop(next(iter(_AST_CACHE)))
+        _AST_CACHE[text] = tree
+    return tree
+
+
 def _nesting_depth(tree) -> int:
     """Deepest path in a CPython AST (iterative: deep trees must not recurse; fields read directly,
     which is ~2x faster than ``ast.iter_child_nodes``)."""
@@ -408,8 +425,6 @@ def parse(source: Source) -> tuple[cst.Module | None, Finding | None]:
     libcst's native parser lacks (nested calls 200 deep take libcst seconds, 1,000 deep minutes),
     and it gives the error position a Python user expects.
     """
-    import ast
-
     where = "decoded payload" if source.in_payload else "file"
     text = source.text
     if len(text) > MAX_SOURCE_CHARS:
@@ -417,7 +432,7 @@ def parse(source: Source) -> tuple[cst.Module | None, Finding | None]:
                             f"the limit is {MAX_SOURCE_CHARS:,}): a human must read it", source.in_payload)
     py_error: SyntaxError | None = None
     try:
-        tree = ast.parse(text)
+        tree = python_ast(text)
     except SyntaxError as err:
         py_error = err
         if _bracket_depth(text) > MAX_NESTING:

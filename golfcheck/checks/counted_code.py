@@ -16,6 +16,7 @@ from pathlib import Path
 
 from golfcheck.checks.common import README_RULES, finding
 from golfcheck.findings import Finding, Severity
+from golfcheck.source import python_ast
 from golfcheck.submission import Submission
 
 COMPILERS = ("g++", "gcc", "nvcc", "clang++", "clang", "c++")
@@ -164,7 +165,7 @@ def scan(text: str, sub: Submission, rel: str, in_payload: bool = False) -> list
         return lines[n - 1].strip()[:120] if 0 < n <= len(lines) else ""
 
     try:
-        tree = ast.parse(text)
+        tree = python_ast(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         tree = None
     if tree is None:
