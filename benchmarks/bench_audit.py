@@ -1,12 +1,14 @@
 """Throughput of ``golfcheck audit`` over a folder of submissions.
 
-    python benchmarks/bench_audit.py DIR [--jobs 1,0] [--sample N] [--skip-full]
+    python benchmarks/bench_audit.py DIR [--jobs 1,0] [--sample N] [--skip-full] [--parse-floor]
 
 Prints, for each worker count (0 = all cores): files/s and MB/s of Python source, wall and CPU
 seconds (CPU includes worker processes). Then the time for the largest single file and for the
 file closest to 3,000 lines, each with a per-stage breakdown (CPython pre-parse, libcst parse,
 facts, run configuration, rules). On a shared machine wall time includes waiting for a core: the
-CPU seconds are the honest cost. Figures only; a benchmark never asserts.
+CPU seconds are the honest cost. ``--parse-floor`` also times a bare libcst parse of the same
+files with the same workers: no audit that parses every file once can be faster than that floor.
+Figures only; a benchmark never asserts.
 """
 
 from __future__ import annotations
@@ -105,6 +107,37 @@ def _stages(path: Path, out: dict[str, float]) -> dict[str, float]:
     return out
 
 
+def _bare_parse(path: Path) -> float:
+    """CPU seconds of the bare libcst parse of one file (0 when it is not UTF-8 Python libcst accepts)."""
+    import libcst as cst
+
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return 0.0
+    t = time.process_time()
+    try:
+        cst.parse_module(text)
+    except Exception:  # noqa: BLE001 - a benchmark measures what parses
+        pass
+    return time.process_time() - t
+
+
+def parse_floor(files: list[Path], jobs: int) -> tuple[float, float]:
+    """Wall and CPU seconds to libcst-parse every file and nothing else: the floor under any audit
+    that parses each file once with libcst (largest first, like the audit's scheduler)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    ordered = sorted(files, key=lambda p: -p.stat().st_size)
+    t0 = time.perf_counter()
+    if jobs == 1:
+        cpu = sum(_bare_parse(p) for p in ordered)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            cpu = sum(pool.map(_bare_parse, ordered, chunksize=1))
+    return time.perf_counter() - t0, cpu
+
+
 def one_file(label: str, path: Path) -> None:
     from golfcheck.api import audit_paths
 
@@ -124,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", default="1,0", help="comma-separated worker counts; 0 = all cores (default 1,0)")
     ap.add_argument("--sample", type=int, default=0, help="audit only N random submission folders")
     ap.add_argument("--skip-full", action="store_true", help="only the single-file timings")
+    ap.add_argument("--parse-floor", action="store_true",
+                    help="also time a bare libcst parse of every file with the same worker counts (the floor)")
     args = ap.parse_args(argv)
 
     import golfcheck.rules
@@ -141,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"-j {j} ({workers} worker{'s' if workers > 1 else ''}): {len(files) / wall:.3f} files/s, "
                   f"{mb / wall * 1000:.1f} KB/s (wall {wall:.1f} s; CPU {cpu:.1f} s = {cpu / max(mb, 1e-9):.1f} CPU-s per MB; "
                   f"{n} findings)")
+            if args.parse_floor:
+                pwall, pcpu = parse_floor(files, workers)
+                print(f"    bare libcst parse of the same files, {workers} worker{'s' if workers > 1 else ''}: wall {pwall:.1f} s, "
+                      f"CPU {pcpu:.1f} s = {pcpu / max(mb, 1e-9):.1f} CPU-s per MB (audit wall / parse wall = {wall / max(pwall, 1e-9):.2f})")
     every = python_files(args.dir) if args.sample else files  # single-file timings always use the whole DIR
     if every:
         one_file("largest file", max(every, key=lambda p: p.stat().st_size))
