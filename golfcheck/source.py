@@ -17,6 +17,7 @@ import lzma
 import os
 import posixpath
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -418,6 +419,23 @@ def _syntax_finding(source: Source, where: str, err: SyntaxError) -> Finding:
     return _gc001(source.path, line, col, f"{where} does not parse: {err.msg}", source.in_payload)
 
 
+@contextmanager
+def _unvalidated_nodes():
+    """libcst validates every node as it is built (``CSTNode.__post_init__``); switch that off for one
+    parse of code CPython has already accepted. Restored on exit; golfcheck parses on one thread."""
+    base = cst.CSTNode
+    saved = base.__dict__["__post_init__"]
+    base.__post_init__ = _no_validation
+    try:
+        yield
+    finally:
+        base.__post_init__ = saved
+
+
+def _no_validation(self) -> None:
+    pass
+
+
 def parse(source: Source) -> tuple[cst.Module | None, Finding | None]:
     """libcst parse; a syntax error becomes GC001, a file too big or deep to analyse GC002 (never an exception).
 
@@ -462,9 +480,34 @@ def parse(source: Source) -> tuple[cst.Module | None, Finding | None]:
         # (e.g. "Must have at least one space before 'for' keyword" in a decoded payload)
         if py_error is not None:
             return None, _syntax_finding(source, where, py_error)
+        if isinstance(exc, cst.CSTValidationError):
+            # CPython accepted it, so the grammar is fine; libcst's node checks are stricter about
+            # whitespace than Python (`else(x)`, `a or(b)` in minified code). Build the tree unchecked.
+            try:
+                with _unvalidated_nodes():
+                    return cst.parse_module(text), None
+            except Exception:  # noqa: BLE001 - fall through to the GC002 below
+                pass
         detail = " ".join(str(exc).split())[:160]
         return None, _gc002(source.path, 1, 0, f"{where} is valid Python but golfcheck's parser cannot read it "
                             f"({type(exc).__name__}: {detail}): a human must read it", source.in_payload)
+
+
+FACTS_RECURSION_LIMIT = 8000  # the facts pass recurses with the tree (libcst's code generation); real
+# code passing the CPython depth guard needed up to ~3,000 frames. Python-to-Python calls do not grow
+# the C stack on 3.11+, so a higher limit is safe.
+
+
+@contextmanager
+def _recursion_limit(limit: int):
+    import sys
+
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 class Normaliser:
@@ -516,7 +559,8 @@ class Normaliser:
             out.findings.append(bad)
             return
         try:
-            facts = Facts.build(src, module)
+            with _recursion_limit(FACTS_RECURSION_LIMIT):
+                facts = Facts.build(src, module)
         except RecursionError:
             out.findings.append(_gc002(src.path, 1, 0, "code nests too deeply to analyse", src.in_payload))
             return

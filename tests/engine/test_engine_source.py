@@ -290,3 +290,34 @@ def test_pep701_fstring_on_older_python_is_not_an_error(monkeypatch):
         monkeypatch.setattr(source_mod.cst, "parse_module", lambda t: (_ for _ in ()).throw(cst.CSTValidationError("x")))
         module, bad = parse_source(text)
         assert module is None and bad.rule == "GC002" and "3.12" in bad.message
+
+
+def test_minified_code_libcst_validation_rejects_is_still_analysed():
+    """Found in four PRs: `a or(b if c else True)` is valid Python, but libcst's node checks want a
+    space after `or`. CPython accepted it, so the tree is built unchecked and analysed."""
+    import libcst as cst
+
+    text = "import os\np = a<0 or(bool(x[a])if 0<=a<len(x)else True)\nq = os.environ.get('Q', '1')\n"
+    with pytest.raises(cst.CSTValidationError):
+        cst.parse_module(text)
+    module, bad = parse_source(text)
+    assert bad is None and module.code == text
+    # validation is back on afterwards
+    with pytest.raises(cst.CSTValidationError):
+        cst.BooleanOperation(cst.Name("a"), cst.Or(whitespace_after=cst.SimpleWhitespace("")), cst.Name("b"))
+
+
+def test_long_implicit_string_concatenation_is_analysed_not_too_deep(tmp_path):
+    """Found in a PR: hundreds of adjacent string literals (CPython folds them into one constant;
+    libcst nests them one level per literal, past Python's default recursion limit in the facts
+    pass). 1,000 fail without the raised limit."""
+    import sys
+
+    body = "".join(f'    "part {i:03d} of a long prompt "\n' for i in range(1000))
+    write_tree(tmp_path, {"train_gpt.py": f"PROMPT = (\n{body})\nval_loss_sum = 0.0\n"})
+    limit = sys.getrecursionlimit()
+    norm = Normaliser(tmp_path)
+    out = norm.run(["train_gpt.py"])
+    assert [f.rule for f in out.findings] == []
+    assert len(norm.facts) == 1 and norm.facts[0].consts["PROMPT"] is not None
+    assert sys.getrecursionlimit() == limit
