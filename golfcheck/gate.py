@@ -40,6 +40,7 @@ NATIVE_MAGIC = (b"\x7fELF", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa
                 b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
 GC507_RULING = README_RULES + ': a PR "only adds a new folder to the appropriate /records subfolder"'
 GC508_RULING = "golfcheck policy: submitted files are untrusted; CI reads them as plain files only"
+GC002_RULING = "golfcheck policy: what golfcheck cannot read is left to a human, never passed silently"
 
 
 # ------------------------------------------------------------------ file inspection (shared with GC508)
@@ -133,6 +134,7 @@ class Entry:
     sha: str
     size: int | None
     path: str
+    missing: bool = False  # a blob listed in the tree whose object this repository lacks (partial clone)
 
 
 def tree(repo, rev: str, prefix: str) -> list[Entry]:
@@ -151,7 +153,9 @@ def entries(repo, rev: str, paths: list[str]) -> list[Entry]:
             continue
         meta, path = item.split("\t", 1)
         mode, kind, sha, size = meta.split()
-        res.append(Entry(mode, kind, sha, None if size == "-" else int(size), path))
+        # git prints "-" for trees and commits, and "BAD" for a blob whose object is not here
+        res.append(Entry(mode, kind, sha, int(size) if size.isdigit() else None, path,
+                         missing=kind == "blob" and not size.isdigit()))
     return res
 
 
@@ -262,6 +266,12 @@ def materialise(repo, head: str, folder: str, dest_root: Path, max_file: int = M
             continue
         if unsafe_rel(rel):
             findings.append(_f("GC508", Severity.ERROR, e.path, f"{rel!r} is not a safe relative path", GC508_RULING))
+            continue
+        if e.missing:
+            findings.append(_f("GC002", Severity.WARNING, e.path,
+                               f"{rel} could not be read: its git object ({e.sha[:12]}) is not in this repository "
+                               "(a partial or shallow clone? fetch with fetch-depth: 0 and no blob filter); "
+                               "it was not checked", GC002_RULING))
             continue
         size = e.size or 0
         if size > max_file:

@@ -218,3 +218,18 @@ def test_bad_revision_is_a_usage_error(repo, capsys):
     assert main(["gate", "--repo", str(repo.root), "--base", "no-such-ref", "--head", "pr"]) == 2
     assert "golfcheck:" in capsys.readouterr().err
     assert main(["gate", "--repo", str(repo.root), "--base", "--output=x", "--head", "pr"]) == 2
+
+
+def test_a_blob_missing_from_a_partial_clone_is_reported_not_a_crash(repo):
+    """Seen on a mirror that lists large blobs it does not hold: `git ls-tree -l` prints BAD as the size."""
+    import os
+
+    folder = repo.add_submission(files={**good_files(), "final_model.int6.ptz": b"\x28\xb5\x2f\xfd" + os.urandom(4000)})
+    repo.commit()
+    sha = repo.git("rev-parse", f"pr:{folder}/final_model.int6.ptz")
+    (repo.root / ".git" / "objects" / sha[:2] / sha[2:]).unlink()
+    result = run_gate(repo.root, repo.base, "pr")
+    missing = [f for f in result.report.findings if f.path.endswith("final_model.int6.ptz") and f.rule == "GC002"]
+    assert len(missing) == 1 and "is not in this repository" in missing[0].message
+    assert missing[0].severity.value == "warning"
+    assert gate(repo, "--fail-on", "never") == 0
