@@ -33,9 +33,17 @@ def profile_of(sub: Submission | None, requested: str | None = None) -> str:
     return "record"
 
 
-def scaled(severity: Severity, profile: str) -> Severity:
-    """Errors for new record PRs, one step softer for non-record, notes for merged history."""
+# Limits in force since the challenge began: a merged record that broke one is a precedent a human
+# should see (RULES.md §4: "HOLD - merged precedent exists"), not a note like a later format rule.
+FOUNDING_LIMITS = frozenset({"GC501"})
+
+
+def scaled(severity: Severity, profile: str, rule: str = "") -> Severity:
+    """Errors for new record PRs, one step softer for non-record, notes for merged history (warnings
+    for a merged record over a founding limit such as the 16,000,000-byte cap)."""
     if profile == "history":
+        if rule in FOUNDING_LIMITS and severity is Severity.ERROR:
+            return Severity.WARNING
         return Severity.NOTE
     if profile == "non-record" and severity is Severity.ERROR:
         return Severity.WARNING
@@ -72,7 +80,7 @@ def finding(
 ) -> Finding:
     return Finding(
         rule=rule,
-        severity=scaled(severity, profile),
+        severity=scaled(severity, profile, rule),
         path=display_path(sub, rel),
         line=max(1, int(line or 1)),
         column=0,

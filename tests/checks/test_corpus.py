@@ -209,3 +209,13 @@ def test_budgets_on_the_corpus(subs):
     assert w["max_eval_seconds"] == pytest.approx(525.7, abs=0.1)  # max accepted scored eval (§4.6)
     s = size_of(subs[R + "2026-04-10_VarLenAttn"], PROFILE).to_dict()
     assert s["total_bytes"] == 15_996_664 and s["compressor"] == "brotli"
+
+
+def test_history_keeps_a_founding_limit_visible(subs):
+    """RULES.md §4: a merged record over the 16,000,000-byte cap is 'HOLD - merged precedent exists'.
+    Judged as history, format rules added later are notes, but the cap breach stays a warning."""
+    over = [f for f in size_of(subs[R + "2026-04-06_SP8192_HessianSDClip_ProgressiveRecurrence"], "history").findings
+            if f.rule == "GC501" and "exceeds" in f.message]
+    assert over and all(f.severity.value == "warning" for f in over)
+    fmt = [f for f in metadata_of(subs[R + "2026-03-17_LoRA_TTT"], "history").findings if f.rule == "GC603"]
+    assert fmt and all(f.severity.value == "note" for f in fmt)
