@@ -346,7 +346,10 @@ def run_gate(repo: str | Path, base: str, head: str, max_file: int = MAX_FILE_BY
             findings.extend(refused)
             info["files"] = listing
             folder_report = check_folder(dest, profile=profile)
-            findings.extend(_repo_relative(folder_report.findings, tmp_root))
+            # a file GC508 refused as binary under a text name is not reported again by the log check
+            binary = {f.path for f in refused if f.rule == "GC508" and "binary content" in f.message}
+            findings.extend(f for f in _repo_relative(folder_report.findings, tmp_root)
+                            if not (f.rule == "GC605" and f.path in binary))
             result.report.sections.update(_strip_tmp(folder_report.sections, tmp_root))
             result.report.files = [p["path"] for p in listing if p["copied"]]
     result.report.findings = sorted(dedupe(findings), key=sort_key)

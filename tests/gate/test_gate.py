@@ -233,3 +233,12 @@ def test_a_blob_missing_from_a_partial_clone_is_reported_not_a_crash(repo):
     assert len(missing) == 1 and "is not in this repository" in missing[0].message
     assert missing[0].severity.value == "warning"
     assert gate(repo, "--fail-on", "never") == 0
+
+
+def test_a_binary_log_is_reported_once(repo):
+    """A log with NUL bytes is refused by GC508; the log check does not report the same file again."""
+    folder = repo.add_submission(files={**good_files(), "train_seed7.log": b"step:1\x00\x00\x01binary"})
+    repo.commit()
+    result = run_gate(repo.root, repo.base, "pr")
+    on_log = [f.rule for f in result.report.findings if f.path == f"{folder}/train_seed7.log"]
+    assert on_log == ["GC508"], on_log
