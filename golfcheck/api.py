@@ -231,7 +231,7 @@ def audit_paths(
     """Static audit of files and folders. Never executes the audited code."""
     options = options or Options()
     units = discover(paths)
-    report = Report()
+    report = Report(paperwork_checked="folder" in options.scopes)
     if not units:
         return report
     # identical submission folders (a PR pushed twice, a resubmission) are analysed once per run

@@ -47,6 +47,9 @@ class Options:
     respect_suppressions: bool = False
     history: bool = False  # downgrade errors on records dated before a ruling (see rules)
     timeout: float | None = DEFAULT_UNIT_TIMEOUT  # seconds one file or folder may take; None = no limit
+    # which rules run: ("code",) for `golfcheck audit` (the code question); `check` and `gate` add
+    # "folder" (size, logs, seeds, submission.json, layout: see Rule.scope)
+    scopes: tuple[str, ...] = ("code",)
 
 
 @dataclass
@@ -157,7 +160,7 @@ def build_context(root: Path, code_rels: list[str], submission=None, options: Op
     ctx = AuditContext(root, normaliser.facts, RunConfig(), submission, list(norm.findings), options or Options())
     if submission is not None:
         rels = [str(p.relative_to(root)) for p in getattr(submission, "other_files", [])]
-        ctx.tool_findings.extend(native_file_findings(rels))
+        ctx.tool_findings.extend(native_file_findings(rels, loaded=normaliser.native_sites > 0))
     ctx.config = resolve(settings, ctx.readme, ctx.run_scripts, ctx.logs, aliases)
     return ctx
 
@@ -169,7 +172,7 @@ def run_rules(ctx: AuditContext, rules=None) -> list[Finding]:
     opts = ctx.options
     findings: list[Finding] = []
     for rule_cls in rules if rules is not None else all_rules():
-        if not _selected(rule_cls.id, opts.select, opts.ignore):
+        if rule_cls.scope not in opts.scopes or not _selected(rule_cls.id, opts.select, opts.ignore):
             continue
         try:
             findings.extend(rule_cls().check(ctx) or ())
@@ -219,7 +222,7 @@ def _dormancy(ctx: AuditContext, f: Finding) -> Finding:
         return f
     for facts in ctx.facts:
         if facts.path == f.path and facts.source.in_payload == f.in_payload:
-            reason = facts.dormant(f.line, ctx.config)
+            reason = facts.dormant(f.line, ctx.config, column=f.column)
             if reason:
                 return f.with_severity(Severity.NOTE, f"dormant: {reason}")
             return f

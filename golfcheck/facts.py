@@ -117,6 +117,9 @@ class Function:
     loops: dict[int, Loop] = field(default_factory=dict)
     subscripts: list[SubscriptUse] = field(default_factory=list)
     ifs: list[tuple[cst.If, int, int, int, int]] = field(default_factory=list)  # node, body start/end, else start/end
+    # value-level branches: ``A if t else B``, ``t and X``, ``t or X``: (test, span of the branch,
+    # the truth value of ``test`` under which the branch is evaluated)
+    branches: list[tuple[cst.BaseExpression, tuple[int, int, int, int], bool]] = field(default_factory=list)
     returns: list[frozenset[str]] = field(default_factory=list)
 
     def calls_named(self, *names: str) -> list[CallSite]:
@@ -731,6 +734,14 @@ class _Collector(CodegenState):
         if isinstance(value, str) and len(value) < 400:
             self.strings.append((value, self.pos(node)[0]))
 
+    def leave_IfExp(self, node: cst.IfExp) -> None:
+        self.fn.branches.append((node.test, self.positions[id(node.body)], True))
+        self.fn.branches.append((node.test, self.positions[id(node.orelse)], False))
+
+    def leave_BooleanOperation(self, node: cst.BooleanOperation) -> None:
+        # `t and X` evaluates X only when t is true; `t or X` only when t is false
+        self.fn.branches.append((node.left, self.positions[id(node.right)], isinstance(node.operator, cst.And)))
+
     def leave_CompFor(self, node: cst.CompFor) -> None:
         # comprehension targets take taint from their iterables
         line, col, _ = self.pos(node)
@@ -1120,8 +1131,11 @@ class Facts:
                         return None
         return None
 
-    def dormant(self, line: int, config: RunConfig, _depth: int = 0) -> str | None:
-        """If ``line`` only runs under a flag the run configuration disables, say which; else None."""
+    def dormant(self, line: int, config: RunConfig, _depth: int = 0, column: int | None = None) -> str | None:
+        """If ``line`` (at ``column``, when known) only runs under a flag the run configuration
+        disables, say which; else None. Flags count in ``if`` statements, in conditional expressions
+        (``A if flag else B``) and in ``and``/``or`` short-circuits; a function is dormant when every
+        call of it, or every mention of it when it is never called by name, is dormant."""
         f = self.function_at(line)
         for node, start, body_end, else_start, end in f.ifs:
             if start <= line <= body_end and line > start:
@@ -1130,15 +1144,43 @@ class Facts:
             elif else_start <= line <= end and node.orelse is not None and line >= else_start:
                 if self.guard_value(node.test, config) is True:
                     return f"in the else branch of `{self.code(node.test)}`, which the run configuration enables"
+        if column is not None:
+            reason = self._branch_dormant(f, line, column, config)
+            if reason:
+                return reason
         if f.node is None or _depth > 4:
             return None
-        sites = self.callers.get(f.qualname, [])
+        sites = [(c.line, c.col) for _, c in self.callers.get(f.qualname, [])]
+        if not sites:  # never called by name: chosen as a value (`fn = A if flag else B`)?
+            sites = self._mentions.get(f.name, [])
         if not sites:
             return None
-        reasons = [self.dormant(c.line, config, _depth + 1) for _, c in sites]
+        reasons = [self.dormant(ln, config, _depth + 1, col) for ln, col in sites]
         if all(reasons):
-            return f"`{f.name}` is only called where {reasons[0].split(',')[0].replace('guarded by ', '')} is disabled"
+            first = reasons[0]
+            if first.startswith(("guarded by", "in the else branch")):
+                return f"`{f.name}` is only reached from code {first}"
+            return f"`{f.name}` is only reached from dormant code ({first})"
         return None
+
+    def _branch_dormant(self, f: Function, line: int, column: int, config: RunConfig) -> str | None:
+        for test, (l0, c0, l1, c1), runs_when in f.branches:
+            if (l0, c0) <= (line, column) < (l1, c1) or (l0 < line < l1):
+                value = self.guard_value(test, config)
+                if value is not None and value != runs_when:
+                    return (f"guarded by `{self.code(test)}` (in a conditional expression), "
+                            f"{'disabled' if runs_when else 'enabled'} in the run configuration")
+        return None
+
+    @cached_property
+    def _mentions(self) -> dict[str, list[tuple[int, int]]]:
+        """Where each name is read as a value (not where it is defined): Name nodes by value."""
+        out: dict[str, list[tuple[int, int]]] = {}
+        defs = {id(fn.node.name) for fn in self.functions.values() if isinstance(fn.node, cst.FunctionDef)}
+        for node in find(self.module, cst.Name):
+            if id(node) not in defs:
+                out.setdefault(node.value, []).append(self.position(node))
+        return out
 
 
 _COMMON_METHODS = {"__init__", "forward", "__call__", "step", "update", "reset", "get", "append", "add", "run", "load", "save", "item"}

@@ -1,7 +1,17 @@
-"""Findings, severities and the submission verdict.
+"""Findings, severities and the two verdicts.
 
-Columns are stored 0-based (as libcst reports them); formatters convert to 1-based in one place
-(:func:`Finding.to_dict`).
+Two questions, two answers (DESIGN.md, "Findings and verdicts"):
+
+- the **rule verdict** answers "does the code or the run break a rule of the challenge?" It comes
+  from findings of kind ``rule`` (GC0xx-GC5xx and GC601): ILLEGAL if any error, else HOLD if any
+  warning, else CLEAN;
+- the **paperwork verdict** answers "does the folder hold what a PR must show?" It comes from
+  findings of kind ``paperwork`` (submission.json fields, seed evidence, logs, folder and PR layout):
+  INCOMPLETE if any error, else COMPLETE. Paperwork never makes a submission ILLEGAL.
+
+The headline ``verdict`` is the more urgent of the two: ILLEGAL, then INCOMPLETE, then HOLD, then
+CLEAN. Columns are stored 0-based (as libcst reports them); formatters convert to 1-based in one
+place (:func:`Finding.to_dict`).
 """
 
 from __future__ import annotations
@@ -31,9 +41,32 @@ class Severity(str, enum.Enum):
 
 
 class Verdict(str, enum.Enum):
+    """The rule verdict (CLEAN/HOLD/ILLEGAL) and the headline, which may also be INCOMPLETE."""
+
     CLEAN = "CLEAN"
     HOLD = "HOLD"
     ILLEGAL = "ILLEGAL"
+    INCOMPLETE = "INCOMPLETE"
+
+
+class Paperwork(str, enum.Enum):
+    """The paperwork verdict: does the folder hold what the challenge asks a PR to show?"""
+
+    COMPLETE = "COMPLETE"
+    INCOMPLETE = "INCOMPLETE"
+
+
+RULE = "rule"
+PAPERWORK = "paperwork"
+KINDS = (RULE, PAPERWORK)
+
+
+def rule_kind(rule_id: str) -> str:
+    """The catalogue's kind of a rule id (``rule`` for ids outside the catalogue, e.g. GC000)."""
+    from golfcheck.rules import get_rule  # lazy: the catalogue imports this module
+
+    rule = get_rule(rule_id) if rule_id else None
+    return getattr(rule, "kind", RULE) if rule is not None else RULE
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +91,20 @@ class Finding:
     in_payload: bool = False
     suppressed: bool = False
     evidence: str = ""  # e.g. the file the evidence came from when it is not `path`
+    # ``rule`` or ``paperwork``; empty = the rule's own kind from the catalogue. A rule whose
+    # findings are mostly of one kind may report some of the other (GC501: an artifact over the cap
+    # is a rule finding, an artifact whose size nothing shows is paperwork).
+    kind: str = ""
+
+    def __post_init__(self):
+        if not self.kind:
+            object.__setattr__(self, "kind", rule_kind(self.rule))
+        elif self.kind not in KINDS:
+            raise ValueError(f"unknown finding kind {self.kind!r}")
+
+    @property
+    def is_paperwork(self) -> bool:
+        return self.kind == PAPERWORK
 
     def with_severity(self, severity: Severity, note: str = "") -> "Finding":
         message = self.message if not note else f"{self.message} ({note})"
@@ -73,6 +120,7 @@ class Finding:
         return {
             "rule": self.rule,
             "severity": self.severity.value,
+            "kind": self.kind,
             "path": self.path,
             "line": max(1, self.line),
             "column": max(1, self.column + 1),
@@ -86,21 +134,50 @@ class Finding:
         }
 
 
+def family(rule_id: str) -> str:
+    """``GC1xx`` for GC101: the hundred-block of the catalogue a rule belongs to."""
+    return rule_id[:3] + "xx" if len(rule_id) == 5 else rule_id
+
+
 def sort_key(f: Finding):
-    return (f.path, f.line, f.column, f.rule, f.message)
+    """The order of every output: errors first, rule findings before paperwork at the same severity,
+    then by family and id, then by place."""
+    return (-f.severity.rank, f.kind != RULE, f.rule, f.path, f.line, f.column, f.message)
 
 
-def verdict(findings: Iterable[Finding]) -> Verdict:
-    """ILLEGAL if any error, else HOLD if any warning, else CLEAN (suppressed findings are ignored)."""
-    worst = 0
-    for f in findings:
-        if not f.suppressed:
-            worst = max(worst, f.severity.rank)
+def _worst(findings: Iterable[Finding], kind: str) -> int:
+    return max((f.severity.rank for f in findings if not f.suppressed and f.kind == kind), default=0)
+
+
+def rule_verdict(findings: Iterable[Finding]) -> Verdict:
+    """ILLEGAL if any rule finding is an error, else HOLD if any is a warning, else CLEAN."""
+    worst = _worst(findings, RULE)
     return {3: Verdict.ILLEGAL, 2: Verdict.HOLD}.get(worst, Verdict.CLEAN)
 
 
+def paperwork_verdict(findings: Iterable[Finding]) -> Paperwork:
+    """INCOMPLETE if any paperwork finding is an error, else COMPLETE."""
+    return Paperwork.INCOMPLETE if _worst(findings, PAPERWORK) >= 3 else Paperwork.COMPLETE
+
+
+def headline(rule: Verdict, paperwork: Paperwork | None) -> Verdict:
+    """The more urgent of the two: ILLEGAL, INCOMPLETE, HOLD, CLEAN (None = paperwork not checked)."""
+    if rule is Verdict.ILLEGAL:
+        return rule
+    if paperwork is Paperwork.INCOMPLETE:
+        return Verdict.INCOMPLETE
+    return rule
+
+
+def verdict(findings: Iterable[Finding], paperwork_checked: bool = True) -> Verdict:
+    """The headline verdict of a list of findings."""
+    findings = list(findings)
+    return headline(rule_verdict(findings), paperwork_verdict(findings) if paperwork_checked else None)
+
+
 def fails(findings: Iterable[Finding], fail_on: str) -> bool:
-    """True if some unsuppressed finding is at or above ``fail_on`` (error|warning|note|never)."""
+    """True if some unsuppressed finding (rule or paperwork) is at or above ``fail_on``
+    (error|warning|note|never)."""
     if fail_on == "never":
         return False
     threshold = Severity.parse(fail_on).rank
@@ -112,25 +189,56 @@ class Report:
     """Everything one command found: findings plus named measurement sections.
 
     ``sections`` holds JSON-ready dicts (e.g. ``{"size": {...}, "logs": {...}}``); the check and gate
-    commands nest them by name in their JSON output.
+    commands nest them by name in their JSON output. ``paperwork_checked`` is False for ``audit``,
+    which answers the code question only.
     """
 
     findings: list[Finding] = field(default_factory=list)
     sections: dict[str, dict] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    paperwork_checked: bool = True
+
+    @property
+    def rule_verdict(self) -> Verdict:
+        return rule_verdict(self.findings)
+
+    @property
+    def paperwork_verdict(self) -> Paperwork | None:
+        return paperwork_verdict(self.findings) if self.paperwork_checked else None
 
     @property
     def verdict(self) -> Verdict:
-        return verdict(self.findings)
+        return headline(self.rule_verdict, self.paperwork_verdict)
+
+    def verdicts(self) -> dict:
+        """The three words, JSON-ready (``paperwork_verdict`` is null when it was not checked)."""
+        pw = self.paperwork_verdict
+        return {"verdict": self.verdict.value, "rule_verdict": self.rule_verdict.value,
+                "paperwork_verdict": pw.value if pw is not None else None}
+
+    def counts(self) -> dict:
+        """Unsuppressed findings per severity, split by kind."""
+        out = {k: {s: 0 for s in ("error", "warning", "note")} for k in KINDS}
+        for f in self.findings:
+            if not f.suppressed:
+                out[f.kind][f.severity.value] += 1
+        return out
 
     def extend(self, findings: Iterable[Finding]) -> None:
         self.findings.extend(findings)
 
     def to_dict(self) -> dict:
         out = {
-            "verdict": self.verdict.value,
+            **self.verdicts(),
             "files": list(self.files),
             "findings": [f.to_dict() for f in sorted(self.findings, key=sort_key)],
         }
         out.update(self.sections)
         return out
+
+
+def verdict_line(report: Report) -> str:
+    """``verdict ILLEGAL (rules ILLEGAL, paperwork COMPLETE)`` — the same words in every text output."""
+    pw = report.paperwork_verdict
+    paper = pw.value if pw is not None else "not checked (audit covers the code; `golfcheck check` the folder)"
+    return f"verdict {report.verdict.value} (rules {report.rule_verdict.value}, paperwork {paper})"

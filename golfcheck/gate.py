@@ -374,7 +374,7 @@ def _strip_tmp(obj, tmp_root: Path):
 
 # ------------------------------------------------------------------ the markdown summary
 SUMMARY_ROWS = 50
-VERDICT_ICON = {"CLEAN": "✅", "HOLD": "⚠️", "ILLEGAL": "❌"}
+VERDICT_ICON = {"CLEAN": "✅", "COMPLETE": "✅", "HOLD": "⚠️", "ILLEGAL": "❌", "INCOMPLETE": "📝"}
 SEVERITY_ICON = {"error": "❌", "warning": "⚠️", "note": "ℹ️"}
 
 
@@ -387,7 +387,9 @@ def summary_markdown(result: GateResult, fail_on: str = "error") -> str:
     rep = result.report
     live = [f for f in rep.findings if not f.suppressed]
     counts = {s: sum(1 for f in live if f.severity.value == s) for s in ("error", "warning", "note")}
-    ordered = sorted(live, key=lambda f: (-f.severity.rank, sort_key(f)))
+    paper_counts = {s: sum(1 for f in live if f.severity.value == s and f.is_paperwork) for s in counts}
+    ordered = sorted(live, key=sort_key)
+    paper = rep.paperwork_verdict
     logs = rep.sections.get("logs", {})
     val = rep.sections.get("validate", {})
     size = rep.sections.get("size", {})
@@ -396,6 +398,10 @@ def summary_markdown(result: GateResult, fail_on: str = "error") -> str:
     failed = fails(rep.findings, fail_on)
     ctx = {
         "verdict": rep.verdict.value, "icon": VERDICT_ICON[rep.verdict.value], "folder": result.folder,
+        "rule_verdict": rep.rule_verdict.value, "rule_icon": VERDICT_ICON[rep.rule_verdict.value],
+        "paperwork_verdict": paper.value if paper else "not checked",
+        "paperwork_icon": VERDICT_ICON[paper.value] if paper else "",
+        "paper_counts": paper_counts,
         "profile": result.profile, "base": result.info.get("base", ""), "head": result.info.get("head", ""),
         "counts": counts,
         "outcome": (f"The gate fails (a finding at or above `{fail_on}`)." if failed else
@@ -408,6 +414,7 @@ def summary_markdown(result: GateResult, fail_on: str = "error") -> str:
         "progression_p": (val.get("progression") or {}).get("p"),
         "sota": (val.get("sota") or {}).get("name"),
         "findings": [{"icon": SEVERITY_ICON[f.severity.value], "severity": f.severity.value, "rule": f.rule,
+                      "kind": f.kind,
                       "where": f"{f.path}:{max(1, f.line)}", "message": f.message} for f in ordered[:SUMMARY_ROWS]],
         "hidden": max(0, len(ordered) - SUMMARY_ROWS),
         "suppressions": sum(1 for f in live if f.rule == "GC003"),

@@ -72,6 +72,13 @@ class Rule:
     # Date (YYYY-MM-DD) of the ruling that made this an error; `--history` downgrades errors on
     # records dated before it to warnings with the precedent named. None: judged the same at any date.
     ruling_date: ClassVar[str | None] = None
+    # ``rule``: what the code or the run does (rule verdict ILLEGAL/HOLD/CLEAN); ``paperwork``: what
+    # the folder or the PR lacks (paperwork verdict INCOMPLETE/COMPLETE; never ILLEGAL).
+    kind: ClassVar[str] = "rule"
+    # ``code``: judged from the sources and the run configuration (``golfcheck audit`` runs it);
+    # ``folder``: judged from the folder's evidence (logs, model files, submission.json, the files
+    # on disk), so it runs in ``golfcheck check`` and ``gate`` but not in ``audit``.
+    scope: ClassVar[str] = "code"
     VALID: ClassVar[tuple[Example, ...]] = ()
     INVALID: ClassVar[tuple[Example, ...]] = ()
 

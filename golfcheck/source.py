@@ -18,7 +18,7 @@ import os
 import posixpath
 import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import replace, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -340,6 +340,8 @@ def _gc002(path: str, line: int, col: int, message: str, in_payload: bool) -> Fi
 def decode_text(data: bytes, path: str) -> tuple[str | None, Finding | None]:
     """UTF-8 text of a code file, or a GC001 finding saying why it is not Python source."""
     if not data.strip():
+        if posixpath.basename(path) == "__init__.py":
+            return "", None  # an empty package marker is ordinary Python
         return None, _gc001(path, 1, 0, "file is empty: nothing to run", False)
     if b"\x00" in data[:8192]:
         return None, _gc001(path, 1, 0, "file is binary, not Python source", False)
@@ -518,6 +520,7 @@ class Normaliser:
         self.read = read or (lambda rel: (root / rel).read_bytes())
         self.seen: set[str] = set()
         self.facts: list = []  # Facts of every source, in order (one libcst parse and visit each)
+        self.native_sites = 0  # calls that build or load native code (compilers, ctypes, load_inline)
 
     def _inside(self, rel: str) -> str | None:
         norm = posixpath.normpath(rel)
@@ -540,6 +543,9 @@ class Normaliser:
         if rel in self.seen:
             return
         self.seen.add(rel)
+        if rel.lower().endswith(NATIVE_SUFFIXES):  # given by name: C/C++/CUDA is opaque, not broken Python
+            out.findings.append(_gc002(rel, 1, 0, "native source, not Python: golfcheck cannot audit it", False))
+            return
         try:
             data = self.read(rel)
         except OSError as exc:
@@ -567,6 +573,7 @@ class Normaliser:
         out.sources.append(src)
         self.facts.append(facts)
         for why, line, col in native_calls(facts):
+            self.native_sites += 1
             out.findings.append(_gc002(src.path, line, col, f"opaque native code: {why}; golfcheck cannot audit it", src.in_payload))
         file_name = posixpath.basename(src.path)
         aliases = {k: v for k, v in facts.imports.items()}
@@ -625,11 +632,19 @@ def native_files(rels: Iterable[str]) -> list[str]:
     return [r for r in rels if r.lower().endswith(NATIVE_SUFFIXES)]
 
 
-def native_file_findings(rels: Iterable[str]) -> list[Finding]:
-    return [
-        _gc002(r, 1, 0, "native code shipped in the folder (C/C++/CUDA or a shared object): golfcheck cannot audit it", False)
-        for r in native_files(rels)
-    ]
+def native_file_findings(rels: Iterable[str], loaded: bool = True) -> list[Finding]:
+    """GC002 for native files in the folder: a warning when the code builds or loads native code
+    (``loaded``), a note when nothing in it does (the file cannot run, so it cannot change the score)."""
+    out = []
+    for r in native_files(rels):
+        if loaded:
+            out.append(_gc002(r, 1, 0, "native code shipped in the folder (C/C++/CUDA or a shared object) and the "
+                                       "code builds or loads native code: golfcheck cannot audit it", False))
+        else:
+            out.append(replace(_gc002(r, 1, 0, "native code shipped in the folder (C/C++/CUDA or a shared object); "
+                                               "nothing in the Python code builds or loads native code", False),
+                               severity=Severity.NOTE))
+    return out
 
 
 __all__ = ["Source", "Normalised", "Normaliser", "parse", "decode_text", "dotted_name", "native_file_findings", "DEFAULT_CAP", "os"]

@@ -33,9 +33,16 @@ def all_rules() -> tuple[type[Rule], ...]:
     return tuple(found[k] for k in sorted(found))
 
 
-def get_rule(rule_id: str) -> type[Rule] | None:
-    key = rule_id.upper()
+@lru_cache(maxsize=None)
+def _index() -> dict[str, type[Rule]]:
+    out: dict[str, type[Rule]] = {}
     for rule in all_rules():
-        if rule.id == key or rule.name == rule_id.lower():
-            return rule
-    return None
+        out[rule.id] = rule
+        out.setdefault(rule.name, rule)
+    return out
+
+
+def get_rule(rule_id: str) -> type[Rule] | None:
+    """The rule with this id (any case) or kebab-case name, or None."""
+    index = _index()
+    return index.get(rule_id.upper()) or index.get(rule_id.lower())

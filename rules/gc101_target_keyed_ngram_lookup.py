@@ -115,6 +115,25 @@ class TargetKeyedNgramLookup(Rule):
             """,
             trap="target-in-key lookup over every candidate in arange(V), normalised over V",
         ),
+        Example(
+            """
+            import os
+            import numpy as np
+            USE_NGRAM = bool(int(os.environ.get("USE_NGRAM", "0")))
+            def ngram_nll(val_np, nll_np, ctx_tab, full_tab, mask, P):
+                j = np.arange(1, len(val_np))
+                ck = (val_np[j - 1] * P) & mask
+                fk = (ck ^ (val_np[j] * P)) & mask
+                p = 0.8 * np.exp(-nll_np) + 0.2 * np.minimum(full_tab[fk], ctx_tab[ck]) / np.maximum(ctx_tab[ck], 1)
+                return -np.log(p)
+            def eval_val(val_np, nll_np, tables):
+                nll = ngram_nll(val_np, nll_np, *tables) if USE_NGRAM else nll_np
+                loss_sum = 0.0
+                loss_sum += float(nll.sum())
+                return loss_sum
+            """,
+            trap="the target-keyed path is chosen only by `A if flag else B` with the flag off: dormant, as under an if",
+        ),
     )
     INVALID = (
         Example(
@@ -163,5 +182,24 @@ class TargetKeyedNgramLookup(Rule):
             """,
             trap="PR #797 shape: the helper keys tokens[pos] (the token after the context tokens[pos-k])",
             lines=(14,),
+        ),
+        Example(
+            """
+            import os
+            import numpy as np
+            USE_NGRAM = bool(int(os.environ.get("USE_NGRAM", "1")))
+            def ngram_nll(val_np, nll_np, ctx_tab, full_tab, mask, P):
+                j = np.arange(1, len(val_np))
+                ck = (val_np[j - 1] * P) & mask
+                fk = (ck ^ (val_np[j] * P)) & mask
+                p = 0.8 * np.exp(-nll_np) + 0.2 * np.minimum(full_tab[fk], ctx_tab[ck]) / np.maximum(ctx_tab[ck], 1)
+                return -np.log(p)
+            def eval_val(val_np, nll_np, tables):
+                nll = ngram_nll(val_np, nll_np, *tables) if USE_NGRAM else nll_np
+                loss_sum = 0.0
+                loss_sum += float(nll.sum())
+                return loss_sum
+            """,
+            trap="the same conditional expression with the flag on by default: the target-keyed path runs",
         ),
     )

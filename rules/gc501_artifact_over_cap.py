@@ -10,6 +10,7 @@ class ArtifactOverCap(Rule):
     id = "GC501"
     name = "artifact-over-cap"
     severity = Severity.ERROR
+    scope = "folder"
     summary = "Code bytes plus compressed model bytes exceed the decimal 16,000,000-byte cap."
     rationale = (
         "The artifact is the UTF-8 bytes of the counted code as shipped plus the compressed model file. "

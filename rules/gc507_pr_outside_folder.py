@@ -16,6 +16,8 @@ class PrOutsideOneFolder(Rule):
     id = "GC507"
     name = "pr-outside-one-folder"
     severity = Severity.ERROR
+    kind = "paperwork"
+    scope = "folder"
     summary = "A submission PR must add exactly one new records/<track>/<name>/ folder and change nothing else."
     rationale = (
         "The README's submission process: a PR \"only adds a new folder to the appropriate /records "

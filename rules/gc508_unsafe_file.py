@@ -14,6 +14,8 @@ class UnsafeFile(Rule):
     id = "GC508"
     name = "unsafe-file"
     severity = Severity.ERROR
+    kind = "paperwork"
+    scope = "folder"
     summary = "Symlinks, paths escaping the folder, oversized files or binary surprises are refused."
     rationale = (
         "CI reads a submission PR as untrusted data. A symlink can point the checks (or a reviewer's "

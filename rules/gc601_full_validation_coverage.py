@@ -10,6 +10,7 @@ class FullValidationCoverage(Rule):
     id = "GC601"
     name = "full-validation-coverage"
     severity = Severity.ERROR
+    scope = "folder"
     summary = "The logged validation token count is not a canonical full-split count."
     rationale = (
         "val_bpb is defined over the whole FineWeb validation split. A run that evaluates a subset "

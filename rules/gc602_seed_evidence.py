@@ -10,6 +10,8 @@ class SeedEvidence(Rule):
     id = "GC602"
     name = "seed-evidence"
     severity = Severity.WARNING
+    kind = "paperwork"
+    scope = "folder"
     summary = "Too few distinct seeds, or no significant improvement over the SOTA."
     rationale = (
         "A record must show, with at least three distinct-seed logs, that it beats the SOTA. The README's "

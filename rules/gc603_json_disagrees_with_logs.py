@@ -10,6 +10,8 @@ class JsonDisagreesWithLogs(Rule):
     id = "GC603"
     name = "json-disagrees-with-logs"
     severity = Severity.ERROR
+    kind = "paperwork"
+    scope = "folder"
     summary = "A number in submission.json (per-seed val_bpb, headline mean, std, bytes) is not what the logs say."
     rationale = (
         "The leaderboard is built from submission.json, the evidence is the logs. Every per-seed value must "

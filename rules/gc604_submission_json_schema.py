@@ -10,6 +10,8 @@ class SubmissionJsonSchema(Rule):
     id = "GC604"
     name = "submission-json-schema"
     severity = Severity.ERROR
+    kind = "paperwork"
+    scope = "folder"
     summary = "submission.json does not parse or violates the shipped schema (strict profile for new PRs)."
     rationale = (
         "The shipped JSON Schema accepts every merged submission.json (permissive top level). New record "

@@ -13,6 +13,8 @@ class FolderLayout(Rule):
     id = "GC605"
     name = "folder-layout"
     severity = Severity.ERROR
+    kind = "paperwork"
+    scope = "folder"
     summary = "Missing README.md, submission.json, train_gpt.py or a train log, or a bad folder name."
     rationale = (
         "A PR adds exactly one folder under records/track_10min_16mb/ or records/track_non_record_16mb/ "

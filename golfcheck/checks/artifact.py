@@ -228,8 +228,9 @@ def check_size(
     if res.total_bytes is None and Path(sub.root).is_dir():
         res.findings.append(finding(
             "GC501", Severity.WARNING, sub, counted.rel if counted else None, 1,
-            "artifact size unknown: no compressed model file shipped and no log prints its size",
-            README_RULES, profile))
+            "artifact size unknown: no compressed model file shipped and no log prints its size; "
+            "include the log line `Total submission size ...: N bytes` (or the model file) so the 16,000,000-byte "
+            "cap can be checked", README_RULES, profile, kind="paperwork"))
     return res
 
 

@@ -77,7 +77,10 @@ def finding(
     profile: str = "record",
     evidence: str = "",
     in_payload: bool = False,
+    kind: str = "",
 ) -> Finding:
+    """A folder finding; ``kind`` overrides the rule's own (e.g. "paperwork" for missing evidence
+    reported under a rule id whose breaches are rule findings)."""
     return Finding(
         rule=rule,
         severity=scaled(severity, profile, rule),
@@ -88,6 +91,7 @@ def finding(
         ruling=ruling,
         evidence=evidence,
         in_payload=in_payload,
+        kind=kind,
     )
 
 

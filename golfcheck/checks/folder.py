@@ -112,7 +112,7 @@ def _audit(path, report: Report, history: bool = False) -> dict:
         try:
             from golfcheck.engine import Options
 
-            options = Options(history=history)
+            options = Options(history=history, scopes=("code", "folder"))
         except Exception:  # noqa: BLE001
             options = None
         audit = audit_paths([str(path)], options)

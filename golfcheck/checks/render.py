@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from golfcheck.findings import Finding, Report, fails, verdict
+from golfcheck.findings import Finding, Report, fails, verdict_line
 
 
 def findings_text(findings: list[Finding]) -> str:
@@ -21,12 +21,17 @@ def exit_code(findings: list[Finding], fail_on: str) -> int:
     return 1 if fails(findings, fail_on) else 0
 
 
-def counts_line(findings: list[Finding]) -> str:
-    c = {"error": 0, "warning": 0, "note": 0}
-    for f in findings:
-        if not f.suppressed:
-            c[f.severity.value] += 1
-    return f"{c['error']} error(s), {c['warning']} warning(s), {c['note']} note(s) — verdict {verdict(findings).value}"
+def counts_line(findings: list[Finding] | Report) -> str:
+    """``1 error(s) (1 paperwork), ... — verdict INCOMPLETE (rules CLEAN, paperwork INCOMPLETE)``."""
+    from golfcheck.formatters import counts_text
+
+    report = findings if isinstance(findings, Report) else Report(findings=list(findings))
+    return f"{counts_text(report)} — {verdict_line(report)}"
+
+
+def with_verdicts(d: dict, findings: list[Finding]) -> dict:
+    """A command's JSON with the three verdict words first (the same words as its text output)."""
+    return {**Report(findings=list(findings)).verdicts(), **d}
 
 
 def fmt_num(v, spec: str = "", none: str = "-") -> str:

@@ -133,8 +133,8 @@ def analyse_logs(sub: Submission, profile: str = "record") -> LogsResult:
             by_hash[parsed.sha256] = lf.rel
         else:
             res.findings.append(finding(
-                "GC506", Severity.WARNING, sub, lf.rel, 1,
-                f"duplicate log: {lf.rel} is byte-identical to {dup}; counted once", profile=profile))
+                "GC506", Severity.NOTE, sub, lf.rel, 1,
+                f"duplicate log: {lf.rel} is byte-identical to {dup}; counted once", profile=profile, kind="paperwork"))
         for run in parsed.runs:
             row = RunRow(run, duplicate_of=dup, name_seed=seed_from_name(lf.rel))
             res.rows.append(row)
@@ -191,7 +191,7 @@ def _select(res: LogsResult, sub: Submission, claims: dict[int, dict], headline:
                 best.run.seed.line if best.run.seed else 1,
                 f"seed {seed} has {len(group)} runs with different results "
                 f"({', '.join(f'{r.run.log}: {r.run.scored.bpb}' for r in group)}); counting {where}"
-                + (" (it matches submission.json)" if headline else ""), profile=profile))
+                + (" (it matches submission.json)" if headline else ""), profile=profile, kind="paperwork"))
     # 3. every per-seed claim must be found in some log
     jrel = json_rel(sub)
     for seed, claim in sorted(claims.items()):
@@ -218,7 +218,7 @@ def _select(res: LogsResult, sub: Submission, claims: dict[int, dict], headline:
             res.findings.append(finding(
                 "GC506", Severity.WARNING, sub, r.run.log, r.run.seed.line if r.run.seed else 1,
                 f"submission.json seed {seed} val_bpb {val} is the result of {r.run.log}, which ran seed "
-                f"{r.run.seed.value if r.run.seed else 'unknown'}", profile=profile))
+                f"{r.run.seed.value if r.run.seed else 'unknown'}", profile=profile, kind="paperwork"))
             continue
         if same or named:
             r = (same or named)[0]
@@ -261,7 +261,7 @@ def _seed_identity(res: LogsResult, sub: Submission, claims: dict[int, dict], pr
             res.findings.append(finding(
                 "GC506", Severity.WARNING, sub, row.run.log, row.run.seed.line,
                 f"{row.run.log}: file name says seed {row.name_seed} but the log ran seed {seed}",
-                profile=profile))
+                profile=profile, kind="paperwork"))
     declared = evidence.declared_seeds(sub.submission_json)
     logged = set(res.seeds())
     if declared and res.rows:
@@ -271,7 +271,7 @@ def _seed_identity(res: LogsResult, sub: Submission, claims: dict[int, dict], pr
             res.findings.append(finding(
                 "GC506", Severity.WARNING, sub, json_rel(sub), json_line(sub, "seeds"),
                 f"submission.json declares seed(s) {', '.join(map(str, missing))} that no log ran "
-                f"(logs ran: {', '.join(map(str, sorted(logged))) or 'none'})", profile=profile))
+                f"(logs ran: {', '.join(map(str, sorted(logged))) or 'none'})", profile=profile, kind="paperwork"))
     data = sub.submission_json
     if isinstance(data, dict):
         for key in data:
@@ -279,7 +279,7 @@ def _seed_identity(res: LogsResult, sub: Submission, claims: dict[int, dict], pr
                 res.findings.append(finding(
                     "GC506", Severity.WARNING, sub, json_rel(sub), json_line(sub, key),
                     f"submission.json reports a subset of its runs ({key}); the headline must be "
-                    f"the mean of seeds chosen in advance", profile=profile))
+                    f"the mean of seeds chosen in advance", profile=profile, kind="paperwork"))
 
 
 def _coverage(res: LogsResult, sub: Submission, profile: str) -> None:

@@ -1,9 +1,13 @@
 """Wallclock budgets from the logs (GC504 training, GC505 evaluation) and the hardware they show.
 
 Training time is the ``stopping_early`` train_time (else the last step line) plus GPTQ Hessian
-collection that reads training data (§4.5); one step of overshoot is allowed, with a warning
-above 600,000 ms. Evaluation time is ``total_eval_time`` when logged, else the scored pass plus
-the passes it depends on (§4.6). Budgets gate the record track only.
+collection that reads training data (§4.5). The stop check runs after the step that crosses 600 s,
+as in the challenge's baseline, so one step of overshoot is a note, not a finding against the run.
+GPTQ on training data that ends a few seconds past 600 s has merged precedent (RULES.md §4), so it
+is a warning naming the precedent up to :data:`GPTQ_PRECEDENT_S` past the limit and an error beyond.
+Evaluation time is ``total_eval_time`` when logged, else the scored pass plus the passes it depends
+on (§4.6). Budgets gate the record track only. Which hardware the logs show is evidence about the
+timing, so a mismatch is paperwork.
 """
 
 from __future__ import annotations
@@ -17,6 +21,14 @@ from golfcheck.submission import Submission
 
 CANONICAL_GPU = "H100 80GB HBM3"
 MIN_STEP_MS = 150.0
+# Merged records ran GPTQ Hessian collection on training data past 600 s with a small or zero reserve:
+# 2026-04-09_A2_Muon097_3Seed (PR #1514) 600.9 s, 2026-04-27_SP8192_LQER_SparseGate_BOSSmearFix_9HpStack
+# 604.3 s; PR #1868 then raised its reserve from 0.5 s to 8 s for compliance. Up to this many seconds
+# past the limit the finding is a warning that names the precedent.
+GPTQ_PRECEDENT_S = 5.0
+GPTQ_PRECEDENT = ("merged precedent: 2026-04-09_A2_Muon097_3Seed (PR #1514) ended at 600.9 s and "
+                  "2026-04-27_SP8192_LQER_SparseGate_BOSSmearFix_9HpStack at 604.3 s; PR #1868 raised its "
+                  "reserve to 8 s for compliance")
 
 
 @dataclass
@@ -83,12 +95,13 @@ def check_wallclock(sub: Submission, profile: str = "record", logs: LogsResult |
         if not eight:
             res.findings.append(finding(
                 "GC504", Severity.WARNING, sub, jrel, line,
-                f"submission.json hardware {hw!r}: the record track is timed on 8×H100 SXM", README_RULES, profile))
+                f"submission.json hardware {hw!r}: the record track is timed on 8×H100 SXM", README_RULES, profile,
+                kind="paperwork"))
         elif gpu_names and not any("H100" in g for g in gpu_names):
             res.findings.append(finding(
                 "GC504", Severity.WARNING, sub, jrel, line,
                 f"submission.json says {hw!r} but the logs' nvidia-smi shows {', '.join(sorted(gpu_names))}",
-                README_RULES, profile))
+                README_RULES, profile, kind="paperwork"))
     if profile in ("record", "history"):
         first = next((row.run for row in logs.rows if not row.duplicate_of), None)
         if first is not None:
@@ -97,13 +110,13 @@ def check_wallclock(sub: Submission, profile: str = "record", logs: LogsResult |
                 res.findings.append(finding(
                     "GC504", Severity.WARNING, sub, first.log, line,
                     f"logs show world_size {', '.join(map(str, sorted(world)))}; the record track runs on 8×H100 SXM",
-                    README_RULES, profile))
+                    README_RULES, profile, kind="paperwork"))
             odd = sorted(g for g in gpu_names if g != CANONICAL_GPU)
             if odd:
                 res.findings.append(finding(
                     "GC504", Severity.WARNING, sub, first.log, first.gpu_line or 1,
-                    f"logs show GPU(s) {', '.join(odd)}; the record track is timed on H100 80GB HBM3 (SXM)",
-                    README_RULES, profile))
+                    f"logs show GPU(s) {', '.join(odd)}; the record track is timed on H100 80GB HBM3 (SXM), so "
+                    f"these times are not evidence of the budget", README_RULES, profile, kind="paperwork"))
     return res
 
 
@@ -124,22 +137,23 @@ def _train(res, sub, r, entry, step_ms, profile, gate) -> None:
                 + (f" by more than one step ({allowance * 1000:.1f} ms)" if allowance else ""), README_RULES, profile))
         elif train_s > LIMIT_SECONDS:
             res.findings.append(finding(
-                "GC504", Severity.WARNING, sub, r.log, line,
-                f"{r.log}: training stopped at {train_s * 1000:,.0f} ms, above 600,000 ms (within one step of "
-                f"{allowance * 1000:.1f} ms overshoot)", README_RULES, profile))
+                "GC504", Severity.NOTE, sub, r.log, line,
+                f"{r.log}: training stopped at {train_s * 1000:,.0f} ms, within one step ({allowance * 1000:.1f} ms) "
+                f"of 600,000 ms: the stop check runs after the step that crosses the limit, as in the baseline",
+                README_RULES, profile))
         if r.hessian_s is not None and data_s is not None and data_s > LIMIT_SECONDS + allowance \
                 and train_s <= LIMIT_SECONDS + allowance:
+            over = data_s - LIMIT_SECONDS
+            reserve = ""
+            if r.gptq_reserve_s is not None and float(r.gptq_reserve_s.value) < float(r.hessian_s.value):
+                reserve = f"; the GPTQ reserve of {float(r.gptq_reserve_s.value):g} s is smaller than the collection"
+            precedent = over <= GPTQ_PRECEDENT_S
             res.findings.append(finding(
-                "GC504", Severity.ERROR, sub, r.log, r.hessian_s.line,
+                "GC504", Severity.WARNING if precedent else Severity.ERROR, sub, r.log, r.hessian_s.line,
                 f"{r.log}: training {train_s:.3f} s + GPTQ Hessian collection on training data "
-                f"{float(r.hessian_s.value):.1f} s = {data_s:.3f} s exceeds the {LIMIT_SECONDS:.0f} s budget",
+                f"{float(r.hessian_s.value):.1f} s = {data_s:.3f} s, {over:.1f} s past the {LIMIT_SECONDS:.0f} s "
+                f"budget{reserve}" + (f" ({GPTQ_PRECEDENT})" if precedent else ""),
                 README_RULES, profile))
-        if r.hessian_s is not None and r.gptq_reserve_s is not None and \
-                float(r.gptq_reserve_s.value) < float(r.hessian_s.value):
-            res.findings.append(finding(
-                "GC504", Severity.WARNING, sub, r.log, r.gptq_reserve_s.line,
-                f"{r.log}: GPTQ reserve {float(r.gptq_reserve_s.value):g} s is smaller than the logged Hessian "
-                f"collection {float(r.hessian_s.value):g} s", README_RULES, profile))
     else:
         if train_s > LIMIT_SECONDS + allowance:
             res.findings.append(finding(

@@ -12,6 +12,7 @@ from golfcheck.checks.render import counts_line, dump_json, exit_code, findings_
 from golfcheck.checks.significance import sota_from_folder, sota_from_values
 from golfcheck.cli.logs import FAIL_ON, PROFILE
 from golfcheck.errors import GolfcheckError
+from golfcheck.findings import verdict_line
 
 
 def bundled_example() -> Path:
@@ -61,6 +62,6 @@ def check(path, n_seeds, sota_folder, sota_bpb, no_audit, fmt, fail_on, profile,
         click.echo("== validate\n" + validate_text(s["validate"]), nl=False)
         click.echo("== findings")
         click.echo(findings_text(report.findings), nl=False)
-        click.echo(f"verdict: {report.verdict.value}")
-        click.echo(counts_line(report.findings), err=True)
+        click.echo(verdict_line(report))
+        click.echo(counts_line(report), err=True)
     return exit_code(report.findings, fail_on)

@@ -6,7 +6,7 @@ import click
 
 from golfcheck.checks.common import profile_of
 from golfcheck.checks.folder import folder, logs_of
-from golfcheck.checks.render import counts_line, dump_json, exit_code, findings_text, logs_table
+from golfcheck.checks.render import counts_line, dump_json, with_verdicts, exit_code, findings_text, logs_table
 
 def _single_log(path):
     """``golfcheck logs train.log`` works on one file too."""
@@ -38,7 +38,7 @@ def logs(path, fmt, fail_on, profile, history):
     res = logs_of(sub, prof)
     d = res.to_dict()
     if fmt == "json":
-        click.echo(dump_json(d), nl=False)
+        click.echo(dump_json(with_verdicts(d, res.findings)), nl=False)
     else:
         if d["runs"]:
             click.echo(logs_table(d), nl=False)

@@ -11,7 +11,8 @@ from golfcheck.errors import GolfcheckError
 
 def rule_dict(rule) -> dict:
     return {
-        "id": rule.id, "name": rule.name, "severity": rule.severity.value, "summary": rule.summary,
+        "id": rule.id, "name": rule.name, "severity": rule.severity.value, "kind": rule.kind, "scope": rule.scope,
+        "summary": rule.summary,
         "rationale": rule.rationale, "looks_for": rule.looks_for, "traps": list(rule.traps),
         "rulings": [{"source": r.source, "url": r.url, "summary": r.summary} for r in rule.rulings],
         "ruling_date": getattr(rule, "ruling_date", None),
@@ -44,5 +45,5 @@ def rules(rule_id, fmt):
     else:
         width = max((len(r.name) for r in catalogue), default=10)
         for r in catalogue:
-            click.echo(f"{r.id}  {r.name:<{width}}  {r.severity.value:<7}  {r.summary}")
+            click.echo(f"{r.id}  {r.name:<{width}}  {r.kind:<9}  {r.severity.value:<7}  {r.summary}")
     return 0

@@ -6,7 +6,7 @@ import click
 
 from golfcheck.checks.common import profile_of
 from golfcheck.checks.folder import folder, size_of
-from golfcheck.checks.render import counts_line, dump_json, exit_code, findings_text, size_text
+from golfcheck.checks.render import counts_line, dump_json, with_verdicts, exit_code, findings_text, size_text
 from golfcheck.cli.logs import FAIL_ON, PROFILE
 
 
@@ -22,7 +22,7 @@ def size(path, fmt, fail_on, profile, history):
     prof = profile_of(sub, "history" if history else profile)
     res = size_of(sub, prof)
     if fmt == "json":
-        click.echo(dump_json(res.to_dict()), nl=False)
+        click.echo(dump_json(with_verdicts(res.to_dict(), res.findings)), nl=False)
     else:
         click.echo(size_text(res.to_dict()), nl=False)
         click.echo(findings_text(res.findings), nl=False)

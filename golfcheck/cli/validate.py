@@ -6,7 +6,7 @@ import click
 
 from golfcheck.checks.common import finding, profile_of
 from golfcheck.checks.folder import folder
-from golfcheck.checks.render import counts_line, dump_json, exit_code, findings_text, validate_text
+from golfcheck.checks.render import counts_line, dump_json, with_verdicts, exit_code, findings_text, validate_text
 from golfcheck.checks.significance import sota_from_folder, sota_from_values, validate as run_validate
 from golfcheck.cli.logs import FAIL_ON, PROFILE
 from golfcheck.errors import GolfcheckError
@@ -76,7 +76,7 @@ def validate(path, n_seeds, sota_folder, sota_bpb, sota_c, systems_only, no_lead
     if outcomes:
         d["runs"] = [o.to_dict() for o in outcomes]
     if fmt == "json":
-        click.echo(dump_json(d), nl=False)
+        click.echo(dump_json(with_verdicts(d, res.findings)), nl=False)
     else:
         click.echo(validate_text(d), nl=False)
         click.echo(findings_text(res.findings), nl=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Callable
 
-from golfcheck.findings import Report, sort_key
+from golfcheck.findings import Report, sort_key, verdict_line
 
 FORMATS = ("text", "json", "sarif", "github")
 
@@ -25,25 +25,30 @@ def render(report: Report, fmt: str, command: str = "audit") -> str:
 
 
 def text(report: Report) -> str:
-    """``path:line:col: GC101 [error] message`` lines, then a one-line summary."""
+    """``path:line:col: GC101 [error] message`` lines, errors first; paperwork is tagged as such."""
     lines = []
     for f in sorted(report.findings, key=sort_key):
         d = f.to_dict()
         where = f"{d['path']}:{d['line']}:{d['column']}"
         extra = " (in decoded payload)" if f.in_payload else ""
-        tag = "suppressed " if f.suppressed else ""
-        lines.append(f"{where}: {f.rule} [{tag}{f.severity.value}] {f.message}{extra}")
+        tag = ("suppressed " if f.suppressed else "") + f.severity.value + (", paperwork" if f.is_paperwork else "")
+        lines.append(f"{where}: {f.rule} [{tag}] {f.message}{extra}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+def counts_text(report: Report) -> str:
+    """``2 error(s), 1 warning(s), 3 note(s)`` with the paperwork share named."""
+    c = report.counts()
+    parts = []
+    for sev in ("error", "warning", "note"):
+        n = c["rule"][sev] + c["paperwork"][sev]
+        parts.append(f"{n} {sev}(s)" + (f" ({c['paperwork'][sev]} paperwork)" if c["paperwork"][sev] else ""))
+    return ", ".join(parts)
+
+
 def summary(report: Report) -> str:
-    counts = {s: 0 for s in ("error", "warning", "note")}
-    for f in report.findings:
-        if not f.suppressed:
-            counts[f.severity.value] += 1
     n = len(report.files)
-    return (f"{n} file{'s' if n != 1 else ''} audited: {counts['error']} error(s), {counts['warning']} warning(s), "
-            f"{counts['note']} note(s) — verdict {report.verdict.value}")
+    return f"{n} file{'s' if n != 1 else ''} audited: {counts_text(report)} — {verdict_line(report)}"
 
 
 Formatter = Callable[[Report], str]

@@ -84,8 +84,7 @@ def to_sarif(report: Report) -> dict:
         }
         if f.suppressed:
             result["suppressions"] = [{"kind": "inSource"}]
-        if f.ruling:
-            result["properties"] = {"ruling": f.ruling}
+        result["properties"] = {"kind": f.kind, **({"ruling": f.ruling} if f.ruling else {})}
         results.append(result)
     rule_obj = get_rule  # keep import used for type checkers
     del rule_obj
@@ -96,5 +95,6 @@ def to_sarif(report: Report) -> dict:
             "tool": {"driver": {"name": "golfcheck", "semanticVersion": __version__,
                                 "informationUri": "https://github.com/openai/parameter-golf", "rules": descriptors}},
             "results": results,
+            "properties": report.verdicts(),
         }],
     }

@@ -163,7 +163,7 @@ EXPECTED = [
     # §4.5 / §4.6 budgets
     (R + "2026-03-17_LoRA_TTT", "GC504", "world_size 2, 8"),
     (R + "2026-03-18_LowerLR", "GC504", "H200"),
-    (R + "2026-04-29_SmearGateBOSFix_3Seed_1.06141", "GC504", "GPTQ reserve 0 s is smaller"),
+    (R + "2026-04-29_SmearGateBOSFix_3Seed_1.06141", "GC504", "GPTQ reserve of 0 s is smaller"),
 ]
 
 

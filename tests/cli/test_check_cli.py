@@ -24,7 +24,7 @@ def test_check_text_report(make_folder, capsys):
     root = make_folder({"train_gpt.py": TRAIN_GPT, **good_files()})
     main(["check", str(root)])
     out = capsys.readouterr().out
-    for head in ("== size", "== logs", "== wallclock", "== validate", "verdict: CLEAN"):
+    for head in ("== size", "== logs", "== wallclock", "== validate", "verdict CLEAN (rules CLEAN, paperwork COMPLETE)"):
         assert head in out
 
 

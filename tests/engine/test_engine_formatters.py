@@ -122,12 +122,13 @@ def test_github_format_escapes_properties_and_data():
         Finding("GC991", Severity.NOTE, "a.py", 2, 0, "a note"),
     ])
     lines = render(r, "github").splitlines()
-    assert len(lines) == 2  # suppressed findings are not annotated
-    assert lines[1] == (
+    assert len(lines) == 3  # suppressed findings are not annotated; the last line is the verdict notice
+    assert lines[0] == (  # errors first
         "::error title=golfcheck (GC990),file=dir%2Cwith%3Aodd%25/train_gpt.py,line=7,col=3::"
         "GC990 100%25 bad%0Asecond line, with: colon%0D"
     )
-    assert lines[0] == "::notice title=golfcheck (GC991),file=a.py,line=2,col=1::GC991 a note"
+    assert lines[1] == "::notice title=golfcheck (GC991),file=a.py,line=2,col=1::GC991 a note"
+    assert lines[2] == "::notice title=golfcheck::golfcheck: verdict ILLEGAL (rules ILLEGAL, paperwork COMPLETE)"
 
 
 def test_text_format_is_path_line_col_with_one_based_columns():

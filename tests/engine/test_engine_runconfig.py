@@ -153,6 +153,49 @@ def test_log_echo_beats_readme_for_dormancy(tmp_path):
     assert {f.severity for f in findings if f.rule == "GC990"} == {Severity.NOTE}
 
 
+CONDITIONAL = '''
+import os
+NGRAM = bool(int(os.environ.get("USE_NGRAM", "{default}")))
+def eval_ngram(x):
+    return danger(x)
+def eval_plain(x):
+    return x
+def main(x):
+    evaluate = eval_ngram if NGRAM else eval_plain
+    score = danger(x) if NGRAM else x
+    keep = NGRAM and danger(x)
+    fallback = NGRAM or risky(x)
+    return evaluate(x) + score + keep + fallback
+main(1)
+'''
+
+
+def test_conditional_expressions_and_short_circuits_are_guards(tmp_path):
+    """`A if flag else B` and `flag and X` with the flag off take the other branch, as an if does."""
+    write_tree(tmp_path, {"train_gpt.py": CONDITIONAL.format(default="0")})
+    _, findings = audit_folder(tmp_path)
+    danger = sorted((f.line, f.severity) for f in findings if f.rule == "GC990")
+    # line 4: eval_ngram is only chosen by the conditional expression on line 8
+    assert danger == [(4, Severity.NOTE), (9, Severity.NOTE), (10, Severity.NOTE)], findings
+    assert all("conditional expression" in f.message for f in findings if f.rule == "GC990")
+    # `NGRAM or risky(x)` evaluates risky(x) exactly when the flag is off
+    assert [f.severity for f in findings if f.rule == "GC991"] == [Severity.WARNING]
+
+
+def test_conditional_expressions_with_the_flag_on_keep_the_error(tmp_path):
+    write_tree(tmp_path, {"train_gpt.py": CONDITIONAL.format(default="1")})
+    _, findings = audit_folder(tmp_path)
+    assert {f.severity for f in findings if f.rule == "GC990"} == {Severity.ERROR}
+    assert [f.severity for f in findings if f.rule == "GC991"] == [Severity.NOTE]
+
+
+def test_a_function_also_chosen_outside_a_conditional_is_live(tmp_path):
+    code = CONDITIONAL.format(default="0").replace("main(1)", "main(1)\nalways = eval_ngram\nalways(2)")
+    write_tree(tmp_path, {"train_gpt.py": code})
+    _, findings = audit_folder(tmp_path)
+    assert (4, Severity.ERROR) in {(f.line, f.severity) for f in findings if f.rule == "GC990"}
+
+
 def test_unknown_guard_is_not_dormant(tmp_path):
     write_tree(tmp_path, {"train_gpt.py": "import random\nif random.random() > 0.5:\n    danger()\n"})
     _, findings = audit_folder(tmp_path)

@@ -11,7 +11,7 @@ from golfcheck.engine import Options
 
 def audit(folder, rule):
     code = tuple(sorted(str(p.relative_to(folder)) for p in folder.rglob("*.py")))
-    findings, _ = audit_unit(Unit(folder, code, True, ""), Options(select=(rule,)))
+    findings, _ = audit_unit(Unit(folder, code, True, ""), Options(select=(rule,), scopes=("code", "folder")))
     return [f for f in findings if f.rule == rule]
 
 

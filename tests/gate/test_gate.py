@@ -188,7 +188,9 @@ def test_outputs_sarif_summary_and_step_summary(repo, tmp_path, monkeypatch, cap
     sarif, summary = tmp_path / "g.sarif", tmp_path / "summary.md"
     assert gate(repo, "--sarif", str(sarif), "--summary", str(summary), "--format", "json") == 1
     data = json.loads(capsys.readouterr().out)
-    assert data["verdict"] == "ILLEGAL" and data["gate"]["folder"] == folder
+    # touching a file outside the folder is PR layout: paperwork that fails the gate, never ILLEGAL
+    assert data["verdict"] == "INCOMPLETE" and data["gate"]["folder"] == folder
+    assert data["rule_verdict"] == "CLEAN" and data["paperwork_verdict"] == "INCOMPLETE"
     assert {"size", "logs", "wallclock", "metadata", "validate"} <= set(data)
     doc = json.loads(sarif.read_text())
     results = doc["runs"][0]["results"]
@@ -200,7 +202,8 @@ def test_outputs_sarif_summary_and_step_summary(repo, tmp_path, monkeypatch, cap
     rule_ids = {d["id"] for d in doc["runs"][0]["tool"]["driver"]["rules"]}
     assert {"GC507", "GC508"} <= rule_ids
     md = summary.read_text()
-    assert "golfcheck gate: ❌ ILLEGAL" in md and "`GC507`" in md and folder in md
+    assert "golfcheck gate: 📝 INCOMPLETE" in md and "`GC507`" in md and folder in md
+    assert "**CLEAN**" in md and "**INCOMPLETE**" in md and "(paperwork)" in md
     assert step.read_text().startswith("earlier step\n") and md in step.read_text()
 
 
@@ -208,7 +211,10 @@ def test_fail_on_never_and_warning(repo):
     repo.add_submission(files=good_files({42: 1.2001, 314: 1.2003, 999: 1.2002}))  # worse than SOTA: a warning
     repo.commit()
     result = run_gate(repo.root, repo.base, "pr")
-    assert result.report.verdict.value == "HOLD"
+    # a failed significance test is paperwork (the record claim lacks evidence), not a rule breach
+    assert result.report.verdict.value == "CLEAN"
+    assert result.report.paperwork_verdict.value == "COMPLETE"
+    assert any(f.rule == "GC602" and f.severity.value == "warning" and f.is_paperwork for f in result.report.findings)
     assert gate(repo) == 0
     assert gate(repo, "--fail-on", "warning") == 1
     assert gate(repo, "--fail-on", "never") == 0

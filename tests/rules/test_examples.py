@@ -6,6 +6,7 @@ import pytest
 
 from golfcheck.api import Unit, audit_unit
 from golfcheck.engine import Options
+from golfcheck.findings import Severity
 from golfcheck.rules import all_rules
 
 CASES = [
@@ -22,7 +23,7 @@ def run_example(tmp_path, rule, ex):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
     code = tuple(sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.py")))
-    findings, _ = audit_unit(Unit(tmp_path, code, True, ""), Options(select=(rule.id,)))
+    findings, _ = audit_unit(Unit(tmp_path, code, True, ""), Options(select=(rule.id,), scopes=("code", "folder")))
     return [f for f in findings if f.rule == rule.id]
 
 
@@ -30,7 +31,10 @@ def run_example(tmp_path, rule, ex):
 def test_rule_example(tmp_path, rule, kind, i, ex):
     found = run_example(tmp_path, rule, ex)
     if kind == "VALID":
-        assert not found, f"{rule.id} VALID example {i} ({ex.trap}) fired: {[f.message for f in found]}"
+        # a VALID example may reach a risky shape only on a path the run configuration disables: such
+        # findings are dormant notes, which say so; anything else is a false alarm
+        fired = [f for f in found if not (f.severity is Severity.NOTE and "dormant:" in f.message)]
+        assert not fired, f"{rule.id} VALID example {i} ({ex.trap}) fired: {[f.message for f in fired]}"
         return
     expected = ex.severity or rule.severity
     assert found, f"{rule.id} INVALID example {i} ({ex.trap}) did not fire"
