@@ -127,8 +127,54 @@ class Function:
 
     @property
     def accumulators(self) -> list[Assignment]:
-        """``+=`` of scoring sums (loss/nll) in this function."""
-        return [a for a in self.assigns if a.op == "+=" and any(LOSS_ACC.search(_last(t)) for t in a.targets)]
+        """``+=`` of scoring sums (loss/nll) in this function: by name (``loss_sum``), or by flow
+        (:meth:`flow_accumulators`: what minified code writes as ``R += m.sum()``)."""
+        hit = self.__dict__.get("_accumulators")
+        if hit is None:
+            named = [a for a in self.assigns if a.op == "+=" and any(LOSS_ACC.search(_last(t)) for t in a.targets)]
+            ids = {id(a) for a in named}
+            hit = named + [a for a in self.flow_accumulators() if id(a) not in ids]
+            self.__dict__["_accumulators"] = hit
+        return hit
+
+    def flow_accumulators(self) -> list[Assignment]:
+        """``T += v`` inside a loop where ``v`` derives from a per-token loss (cross_entropy, nll_loss,
+        log_softmax, -log) that is never backpropagated, and ``T`` flows into what the function
+        returns: a scored loss, whatever it is called. A training loss (``loss.backward()``) is not."""
+        losses: set[str] = set()
+        for a in self.assigns:
+            if a.op is None and a.value is not None and (
+                    _has_loss_call(a.value) or (_no_grad(a.ctx) and isinstance(a.value, cst.Call))):
+                losses.update(a.targets)
+        if not losses:
+            return []
+        for _ in range(6):  # names derived from a loss (m = nll[i, s:].double(); m = helper(m, ...))
+            before = len(losses)
+            for a in self.assigns:
+                if a.op is None and a.reads & losses:
+                    losses.update(a.targets)
+            if len(losses) == before:
+                break
+        trained = set().union(*(c.reads for c in self.calls if c.name == "backward"))
+        if trained & losses:  # the loss is backpropagated somewhere: keep only names never backpropagated
+            losses -= trained
+        returned = set().union(*self.returns) if self.returns else set()
+        out = []
+        for a in self.assigns:
+            if a.op != "+=" or not a.ctx.loops or not (a.reads & losses or (a.value is not None and (
+                    _has_loss_call(a.value) or (_no_grad(a.ctx) and isinstance(a.value, cst.Call))))):
+                continue
+            reach = set(a.targets)
+            for _ in range(6):
+                before = len(reach)
+                for b in self.assigns:
+                    if b.op is None and b.reads & reach:
+                        reach.update(b.targets)
+                if len(reach) == before:
+                    break
+            if reach & returned:
+                out.append(a)
+        return out
 
     @property
     def counters(self) -> list[Assignment]:
@@ -136,6 +182,31 @@ class Function:
 
     def loop_chain(self, ctx: Ctx) -> list[Loop]:
         return [self.loops[i] for i in ctx.loops if i in self.loops]
+
+
+_LOSS_CALLS = frozenset({"cross_entropy", "nll_loss", "log_softmax", "log_prob", "log_probs"})
+_NO_GRAD = re.compile(r"(^|\.)(no_grad|inference_mode)$")
+
+
+def _no_grad(ctx) -> bool:
+    """Inside ``with torch.no_grad()`` / ``inference_mode()``: outputs computed here are never trained on."""
+    return any(_NO_GRAD.search(w) for w in ctx.withs)
+
+
+def _has_loss_call(node: cst.CSTNode) -> bool:
+    """A per-token loss computed in ``node``: a loss call, or ``-log(...)``."""
+    for n in walk(node):
+        if isinstance(n, cst.Call):
+            name = (dotted_name(n.func) or "").rsplit(".", 1)[-1]
+            if not name and isinstance(n.func, cst.Attribute):
+                name = n.func.attr.value
+            if name in _LOSS_CALLS:
+                return True
+        elif isinstance(n, cst.UnaryOperation) and isinstance(n.operator, cst.Minus) and isinstance(n.expression, cst.Call):
+            name = (dotted_name(n.expression.func) or "").rsplit(".", 1)[-1]
+            if name in ("log", "log2"):
+                return True
+    return False
 
 
 def _last(dotted: str) -> str:
@@ -828,6 +899,7 @@ class Facts:
             del self.__dict__[key]
         for f in self.functions.values():
             f.__dict__.pop("_returned", None)
+            f.__dict__.pop("_accumulators", None)
 
     @property
     def module_level(self) -> Function:

@@ -109,6 +109,40 @@ class ScoreAfterUpdate(Rule):
             """,
             trap="per-document LoRA TTT: the chunk's NLL is accumulated from the same forward before the step",
         ),
+        Example(
+            """
+            import math
+            import torch
+            import torch.nn.functional as F
+            def ttt_eval(M, val_data, W, K, Q, G, O, opt, E):
+                V = val_data.val_tokens
+                u = [[] for _ in range(K)]
+                for w in W:
+                    u[min(w // Q, K - 1)].append(w)
+                R = torch.zeros((), dtype=torch.float64)
+                J = torch.zeros((), dtype=torch.float64)
+                for D in range(K):
+                    b = u[D]
+                    with torch.inference_mode():
+                        for w in b:
+                            t = V[w:w + G + 1]
+                            l = F.cross_entropy(M(t[:-1]), t[1:], reduction="none")
+                            R += l[-O:].double().sum()
+                            J += O
+                    if D < K - 1:
+                        g = D * Q
+                        for e in range(E):
+                            for s in range(g, g + Q - G, G):
+                                z = V[s:s + G + 1]
+                                M(z[:-1], z[1:]).backward()
+                                opt.step()
+                r = (R / J).item()
+                return r, r / math.log(2.0)
+            """,
+            trap="minified score-first TTT: windows come from a table built before the chunk loop and indexed "
+                 "by the chunk, the training slice from the same chunk index after scoring; the scored sum is "
+                 "recognised by its flow (a loss, never backpropagated, returned), not by its name",
+        ),
     )
     INVALID = (
         Example(
@@ -154,6 +188,30 @@ class ScoreAfterUpdate(Rule):
             """,
             trap="per-chunk: update on the chunk, then score it",
             lines=(13,),
+        ),
+        Example(
+            """
+            import math
+            import torch
+            import torch.nn.functional as F
+            def ttt_eval(M, val_data, K, Q, G, opt):
+                V = val_data.val_tokens
+                R = torch.zeros((), dtype=torch.float64)
+                J = torch.zeros((), dtype=torch.float64)
+                for D in range(K):
+                    g = D * Q
+                    z = V[g:g + G + 1]
+                    M(z[:-1], z[1:]).backward()
+                    opt.step()
+                    with torch.inference_mode():
+                        l = F.cross_entropy(M(z[:-1]), z[1:], reduction="none")
+                        R += l.double().sum()
+                        J += G
+                r = (R / J).item()
+                return r, r / math.log(2.0)
+            """,
+            trap="the same minified names, but the chunk is trained on before it is scored",
+            lines=(15,),
         ),
         Example(
             """
