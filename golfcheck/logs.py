@@ -307,7 +307,8 @@ class Run:
     code_bytes: Value | None = None
     code_bytes_uncompressed: Value | None = None
     code_bytes_compressed: Value | None = None
-    total_bytes: Value | None = None
+    # every `Total submission size` the run printed, in order: a script may export more than once
+    totals: list[Value] = field(default_factory=list)
     total_mb: Value | None = None  # families that print only MB
     budget_verdict: str | None = None
     val_tokens: Value | None = None
@@ -319,6 +320,19 @@ class Run:
     peak_mem_mib: int | None = None
     scored: Metric | None = None
     scored_how: str = ""
+
+    @property
+    def total_bytes(self) -> Value | None:
+        """The artifact size of the export that produced the reported score: the last size line
+        before the scored line (a later export, e.g. a diagnostic re-quantisation, is not the
+        artifact that was scored); without a scored line, the last size line."""
+        if not self.totals:
+            return None
+        if self.scored is not None:
+            before = [v for v in self.totals if v.line < self.scored.line]
+            if before:
+                return before[-1]
+        return self.totals[-1]
     ambiguous: list[Metric] = field(default_factory=list)
 
     # ---- derived
@@ -588,19 +602,19 @@ def parse_run(lines: list[Line], log: str = "", index: int = 0) -> Run:
         if m:
             # The fmt-less total before any compressed-model line is raw state dict + code (§3.2).
             if after_model_line or m.group("fmt"):
-                if after_model_line or run.total_bytes is None:
-                    run.total_bytes = Value(int(m.group("bytes")), no)
+                if after_model_line or not run.totals:
+                    run.totals.append(Value(int(m.group("bytes")), no))
             continue
         m = MODEL_TOTAL_S.search(t)
         if m:
             run.model_bytes = Value(int(m.group("model")), no)
             run.model_format = m.group("fmt")
-            run.total_bytes = Value(int(m.group("bytes")), no)
+            run.totals.append(Value(int(m.group("bytes")), no))
             after_model_line = True
             continue
         m = BUDGET_S.search(t)
         if m:
-            run.total_bytes = Value(int(m.group("bytes")), no)
+            run.totals.append(Value(int(m.group("bytes")), no))
             run.budget_verdict = m.group("verdict")
             continue
         m = MB_TOTAL_S.search(t)

@@ -6,6 +6,17 @@ from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
 
 
+def _reexport(seed: int, bpb: float, first: int, second: int) -> str:
+    """A log that exports twice (a re-quantisation) and then scores: the second export is the artifact."""
+    lines = log(seed, bpb, total=first).splitlines()
+    return "\n".join(lines[:-1] + [
+        "re-quantizing with a tighter clip",
+        f"Serialized model quantized+brotli: {second - 40_000} bytes",
+        f"Total submission size quantized+brotli: {second} bytes",
+        lines[-1],
+    ]) + "\n"
+
+
 class ArtifactOverCap(Rule):
     id = "GC501"
     name = "artifact-over-cap"
@@ -36,8 +47,18 @@ class ArtifactOverCap(Rule):
     def check(self, ctx):
         return folder_findings(ctx, self.id, ("size",))
 
-    VALID = (Example(TRAIN_GPT, files=good_files(), trap="every seed under the cap"),)
+    VALID = (
+        Example(TRAIN_GPT, files={**good_files(), "train_seed999.log": _reexport(999, 1.0002, 16_040_000, 15_960_000)},
+                trap="a first export over the cap, superseded by a smaller one that produced the score"),
+        Example(TRAIN_GPT, files=good_files(), trap="every seed under the cap"),
+        Example(TRAIN_GPT, files={**good_files(), "train_seed999.log": log(999, 1.0002) + (
+            "ablation: int5 export\nSerialized model int5+lzma: 16100000 bytes\n"
+            "Total submission size int5+lzma: 16140000 bytes\n")},
+                trap="an export printed after the scored line is not the artifact that was scored"),
+    )
     INVALID = (
         Example(TRAIN_GPT, files={**good_files(), "train_seed999.log": log(999, 1.0002, total=16_000_001)},
                 trap="one seed one byte over the decimal cap", lines=(9,)),
+        Example(TRAIN_GPT, files={**good_files(), "train_seed999.log": _reexport(999, 1.0002, 15_960_000, 16_040_000)},
+                trap="the export that produced the score is the later one, over the cap", lines=(12,)),
     )
