@@ -240,5 +240,5 @@ class Report:
 def verdict_line(report: Report) -> str:
     """``verdict ILLEGAL (rules ILLEGAL, paperwork COMPLETE)`` — the same words in every text output."""
     pw = report.paperwork_verdict
-    paper = pw.value if pw is not None else "not checked (audit covers the code; `golfcheck check` the folder)"
+    paper = pw.value if pw is not None else "not checked"
     return f"verdict {report.verdict.value} (rules {report.rule_verdict.value}, paperwork {paper})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -42,7 +43,13 @@ def _progress(done: int, total: int) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report here instead of stdout.")
 @click.option("--config", "config_path", type=click.Path(), help="pyproject.toml to read [tool.golfcheck] from.")
 def audit(paths, fmt, select, ignore, fail_on, exit_zero, respect_suppressions, history, jobs, timeout, output, config_path):
-    """Static audit of train_gpt.py files or submission folders (never runs them)."""
+    """Static audit of train_gpt.py files or submission folders (never runs them).
+
+    Answers the code question: does what the code and its run configuration do break a rule of the
+    challenge (rule verdict ILLEGAL / HOLD / CLEAN)? It reads a folder's README, run.sh and logs only
+    for the run configuration. The artifact size, the logged times, the seeds and the paperwork
+    (submission.json, logs, layout) are `golfcheck check FOLDER`.
+    """
     cfg = load_config(config_path)
     options = Options(
         select=split_codes(select) or cfg.select,
@@ -63,6 +70,9 @@ def audit(paths, fmt, select, ignore, fail_on, exit_zero, respect_suppressions, 
         click.echo(out, nl=False)
     if fmt == "text" or output:
         click.echo(summary(report), err=True)
+        if any(Path(p).is_dir() for p in paths):
+            click.echo("audit checks the code; the artifact size, logged times, seeds and paperwork are "
+                       "checked by `golfcheck check FOLDER`", err=True)
     if exit_zero:
         return 0
     return 1 if fails(report.findings, fail_on or cfg.fail_on) else 0

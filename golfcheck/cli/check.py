@@ -37,7 +37,12 @@ def bundled_example() -> Path:
 @click.option("--profile", type=PROFILE, default=None, help="Severity profile (default: from the folder's track).")
 @click.option("--history", is_flag=True, help="Judge a merged record: findings become notes (= --profile history).")
 def check(path, n_seeds, sota_folder, sota_bpb, no_audit, fmt, fail_on, profile, history):
-    """All folder checks at once; with no FOLDER, the bundled example submission."""
+    """All checks of a submission folder at once; with no FOLDER, the bundled example submission.
+
+    Answers both questions: the rule verdict (ILLEGAL / HOLD / CLEAN: the static audit plus the
+    artifact size, the logged training and evaluation times and the validation coverage) and the
+    paperwork verdict (INCOMPLETE / COMPLETE: submission.json, seed evidence, logs, layout).
+    """
     target = Path(path) if path else bundled_example()
     sota = sota_from_folder(sota_folder) if sota_folder else sota_from_values(sota_bpb) if sota_bpb else None
     report = check_folder(target, "history" if history else profile, n_seeds, sota, run_audit=not no_audit)
