@@ -1,9 +1,12 @@
-"""The bidirectional transformer trunk of the MDLM (and, with causal=True, its same-size AR twin).
+"""The transformer trunk shared by the three objectives: bidirectional for the MDLM, causal for its
+same-size AR twin, and with an explicit attention mask over two copies for block diffusion.
 
 Embedding of V+1 rows (row V is [MASK]); the head has V outputs (the first V embedding rows when
 tied), so the model can never put probability on [MASK]: the first SUBS substitution by construction.
-Blocks: RMSNorm -> attention (GQA, RoPE, QK RMSNorm, no causal mask) and RMSNorm -> ReLU^2 MLP, with
-zero-initialised output projections. Optional adaLN time conditioning (off by default; MDLM.md §2.2).
+Blocks: RMSNorm -> attention (GQA, RoPE, QK RMSNorm) and RMSNorm -> ReLU^2 MLP, with zero-initialised
+output projections. Optional adaLN time conditioning (off by default: with absorbing masks the number
+of masks already tells the model t). A pass may take explicit RoPE positions, a boolean attention
+mask and the keys/values of an earlier pass to attend to first (a KV cache of the clean prefix).
 """
 
 from __future__ import annotations
@@ -46,9 +49,10 @@ class Rotary(nn.Module):
         self.register_buffer("inv_freq", 1.0 / base ** (torch.arange(0, head_dim, 2).float() / head_dim),
                              persistent=False)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [B, H, L, D]
-        pos = torch.arange(x.size(-2), device=x.device, dtype=torch.float32)
-        freqs = torch.outer(pos, self.inv_freq)
+    def forward(self, x: torch.Tensor, pos: torch.Tensor | None = None) -> torch.Tensor:  # x: [B, H, L, D]
+        if pos is None:
+            pos = torch.arange(x.size(-2), device=x.device)
+        freqs = torch.outer(pos.float(), self.inv_freq)
         cos, sin = freqs.cos().to(x.dtype), freqs.sin().to(x.dtype)
         x1, x2 = x.chunk(2, dim=-1)
         return torch.cat((x1 * cos - x2 * sin, x1 * sin + x2 * cos), dim=-1)
@@ -66,17 +70,23 @@ class Attention(nn.Module):
         nn.init.zeros_(self.o.weight)
         self.rotary = Rotary(self.hd, cfg.rope_base)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, pos=None, mask=None, prefix=None):
+        """Returns the output and this pass's (k, v) [B, kv, L, hd]. ``mask`` [L, P+L] (True = may
+        attend) replaces the default (full, or causal for the AR twin); ``prefix`` is the (k, v) of
+        an earlier pass of P tokens, placed before this pass's keys."""
         B, L, _ = x.shape
         q = self.q(x).view(B, L, self.h, self.hd).transpose(1, 2)
         k = self.k(x).view(B, L, self.kv, self.hd).transpose(1, 2)
         v = self.v(x).view(B, L, self.kv, self.hd).transpose(1, 2)
-        q, k = self.rotary(rms_norm(q)), self.rotary(rms_norm(k))
+        q, k = self.rotary(rms_norm(q), pos), self.rotary(rms_norm(k), pos)
+        kv = (k, v)
+        if prefix is not None:
+            k, v = torch.cat((prefix[0], k), dim=2), torch.cat((prefix[1], v), dim=2)
         if self.kv != self.h:  # GQA: share each K/V head across h/kv query heads
             k = k.repeat_interleave(self.h // self.kv, dim=1)
             v = v.repeat_interleave(self.h // self.kv, dim=1)
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=self.causal)
-        return self.o(y.transpose(1, 2).reshape(B, L, self.h * self.hd))
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=self.causal and mask is None)
+        return self.o(y.transpose(1, 2).reshape(B, L, self.h * self.hd)), kv
 
 
 class MLP(nn.Module):
@@ -100,13 +110,15 @@ class Block(nn.Module):
             nn.init.zeros_(self.ada.weight)
             nn.init.zeros_(self.ada.bias)
 
-    def forward(self, x: torch.Tensor, cond: torch.Tensor | None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, cond: torch.Tensor | None, pos=None, mask=None, prefix=None):
         if self.ada is None:
-            x = x + self.attn(rms_norm(x))
-            return x + self.mlp(rms_norm(x))
+            a, kv = self.attn(rms_norm(x), pos, mask, prefix)
+            x = x + a
+            return x + self.mlp(rms_norm(x)), kv
         shift1, scale1, shift2, scale2 = self.ada(cond)[:, None, :].chunk(4, dim=-1)
-        x = x + self.attn(rms_norm(x) * (1 + scale1) + shift1)
-        return x + self.mlp(rms_norm(x) * (1 + scale2) + shift2)
+        a, kv = self.attn(rms_norm(x) * (1 + scale1) + shift1, pos, mask, prefix)
+        x = x + a
+        return x + self.mlp(rms_norm(x) * (1 + scale2) + shift2), kv
 
 
 def time_features(t: torch.Tensor, dim: int) -> torch.Tensor:
@@ -130,17 +142,25 @@ class DiffusionLM(nn.Module):
         self.time_mlp = (nn.Sequential(nn.Linear(cfg.cond_dim, cfg.cond_dim), nn.SiLU(),
                                        nn.Linear(cfg.cond_dim, cfg.cond_dim)) if cfg.time_cond else None)
 
-    def features(self, z: torch.Tensor, t: torch.Tensor | None = None) -> torch.Tensor:
-        """Final hidden states [B, L, d] of the (noised) sequence z; t [B] is used only with adaLN."""
+    def features_kv(self, z: torch.Tensor, t: torch.Tensor | None = None, pos=None, mask=None, prefix=None):
+        """Final hidden states [B, L, d] of the (noised) sequence z, and every layer's (k, v) of this
+        pass. t [B] is used only with adaLN; ``pos``, ``mask`` and ``prefix`` (one (k, v) per layer)
+        as in Attention.forward."""
         cond = None
         if self.time_mlp is not None:
             if t is None:
                 raise ValueError("a time-conditioned model needs t")
             cond = self.time_mlp(time_features(t, self.cfg.cond_dim))
         x = self.tok_emb(z)
-        for block in self.blocks:
-            x = block(x, cond)
-        return rms_norm(x)
+        kvs = []
+        for i, block in enumerate(self.blocks):
+            x, kv = block(x, cond, pos, mask, None if prefix is None else prefix[i])
+            kvs.append(kv)
+        return rms_norm(x), kvs
+
+    def features(self, z: torch.Tensor, t: torch.Tensor | None = None, pos=None, mask=None) -> torch.Tensor:
+        """Final hidden states [B, L, d] (see features_kv)."""
+        return self.features_kv(z, t, pos, mask)[0]
 
     def logits(self, h: torch.Tensor) -> torch.Tensor:
         """Logits over the V real tokens only: the [MASK] id has no output."""
