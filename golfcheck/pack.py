@@ -20,7 +20,7 @@ from pathlib import Path
 from golfcheck.errors import GolfcheckError
 
 # Dependency order: each module only uses names defined by the ones before it.
-REFERENCE_MODULES = ("data", "model", "diffusion", "quant", "optim", "evaluate", "train")
+REFERENCE_MODULES = ("data", "model", "diffusion", "bd3", "quant", "optim", "evaluate", "train")
 INTERNAL_PREFIXES = ("golfcheck", "reference_model")
 
 

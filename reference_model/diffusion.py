@@ -1,4 +1,4 @@
-"""MDLM maths (research/MDLM.md §2): absorbing masks, the log-linear schedule, SUBS, the
+"""MDLM maths (Sahoo et al. 2024): absorbing masks, the log-linear schedule, SUBS, the
 continuous-time NELBO used for training, the discrete-T ELBO (a diagnostic bound), and the
 left-to-right chain rule, which is the challenge-legal score.
 
@@ -126,10 +126,12 @@ def elbo_nats(model, x: torch.Tensor, window_ids: torch.Tensor, T: int, eps: flo
 
 
 @torch.no_grad()
-def l2r_nats(model, x: torch.Tensor, block: int = 1, rows_per_pass: int = 256) -> torch.Tensor:
+def l2r_nats(model, x: torch.Tensor, block: int = 1, rows_per_pass: int = 256, features=None) -> torch.Tensor:
     """Left-to-right chain rule, nats per target [B, L] (float64). Target i is scored from the input
     x_0..x_{s-1} followed by masks, s the start of its block of ``block`` positions: p_i depends only
-    on the strict prefix, is a full distribution over the V real tokens, and is used exactly once."""
+    on the strict prefix, is a full distribution over the V real tokens, and is used exactly once.
+    block = 1 is the exact chain rule (each target from all earlier ones); it costs one forward pass
+    of L + 1 tokens per target. ``features`` may be a compiled ``model.features``."""
     B, L = x.size(0), x.size(1) - 1
     mask_id = model.cfg.mask_id
     starts = torch.arange(1, L + 1, block, device=x.device)  # one input row per block
@@ -141,7 +143,7 @@ def l2r_nats(model, x: torch.Tensor, block: int = 1, rows_per_pass: int = 256) -
         wb, s = idx // R, starts[idx % R]
         z = torch.where(pos[None, :] >= s[:, None], torch.full_like(x[wb], mask_id), x[wb])
         t = (L - s + 1).float() / L  # mask fraction; only a time-conditioned model reads it
-        h = model.features(z, t)
+        h = (features or model.features)(z, t)
         j = s[:, None] + torch.arange(block, device=x.device)[None, :]  # scored positions per row
         ok = j <= L
         rows = torch.arange(len(idx), device=x.device)[:, None].expand_as(j)[ok]
@@ -153,8 +155,8 @@ def l2r_nats(model, x: torch.Tensor, block: int = 1, rows_per_pass: int = 256) -
 
 
 @torch.no_grad()
-def ar_nats(model, x: torch.Tensor) -> torch.Tensor:
+def ar_nats(model, x: torch.Tensor, features=None) -> torch.Tensor:
     """Causal baseline nats per target [B, L] (float64)."""
-    logits = model(x[:, :-1])
+    logits = model.logits((features or model.features)(x[:, :-1]))
     nll = F.cross_entropy(logits.reshape(-1, logits.size(-1)), x[:, 1:].reshape(-1), reduction="none")
     return nll.view(x.size(0), -1).double()

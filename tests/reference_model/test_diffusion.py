@@ -1,4 +1,4 @@
-"""Exact checks of the MDLM maths that need no training (research/MDLM.md §2.4, §4.4)."""
+"""Exact checks of the MDLM maths that need no training."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch")
 
 from reference_model.diffusion import (alpha, elbo_nats, hash_uniform, l2r_nats, loss_weight,  # noqa: E402
                                        mask_tokens, masked_nll, sample_times)
-from reference_model.evaluate import causality_selftest  # noqa: E402
+from reference_model.evaluate import causality_selftest, selftest_cuts  # noqa: E402
 from reference_model.model import DiffusionLM, ModelConfig  # noqa: E402
 
 
@@ -177,14 +177,37 @@ def _random_model(**kw):
 @pytest.mark.parametrize("block", [1, 4])
 def test_l2r_causality_probe(block):
     model = _random_model()
-    window = torch.randint(0, 1024, (49,))
-    for cut in (2, 13, 30, 48):
-        assert causality_selftest(model, window, cut, block=block, rows_per_pass=16)
+    windows = torch.randint(0, 1024, (2, 49))
+    score = lambda x: l2r_nats(model, x, block, rows_per_pass=16)  # noqa: E731
+    cuts = selftest_cuts(48, block)
+    assert {2, block + 1, 25, 48} <= set(cuts)
+    assert causality_selftest(score, windows, cuts, 1024) == (True, True)
 
 
 def test_causality_probe_with_time_conditioning():
     model = _random_model(time_cond=True)
-    assert causality_selftest(model, torch.randint(0, 1024, (33,)), 17, block=1)
+    score = lambda x: l2r_nats(model, x, 1)  # noqa: E731
+    assert causality_selftest(score, torch.randint(0, 1024, (1, 33)), [2, 17, 32], 1024) == (True, True)
+
+
+def test_selftest_catches_a_scorer_that_sees_the_future():
+    """Scoring each target from the whole unmasked window (what the ELBO's terms do) fails the probe."""
+    model = _random_model()
+
+    def leaky(x):
+        logits = model.logits(model.features(x))[:, :-1]  # position i-1 sees every token, x_i.. included
+        return torch.nn.functional.cross_entropy(logits.transpose(1, 2), x[:, 1:], reduction="none").double()
+
+    with torch.no_grad():
+        assert causality_selftest(leaky, torch.randint(0, 1024, (2, 33)), [2, 9, 17, 32], 1024)[0] is False
+
+
+def test_selftest_reports_a_scorer_that_ignores_its_prefix():
+    """A context-free scorer is causal, and the probe says that it never reads the prefix."""
+    table = torch.randn(1024, dtype=torch.float64)
+    future_ok, prefix_seen = causality_selftest(lambda x: table[x[:, 1:]], torch.randint(0, 1024, (2, 33)),
+                                                [2, 9, 17, 32], 1024)
+    assert future_ok and not prefix_seen
 
 
 def test_bidirectional_features_see_the_future():

@@ -59,6 +59,8 @@ def test_packed_script_runs_and_logs(tmp_path):
     assert re.search(r"^world_size:1 grad_accum_steps:1$", log, re.M)
     assert re.search(r"^val_loader:shards pattern=embedded:embedded-\w+/fineweb_val_\*\.bin tokens:\d+$", log, re.M)
     assert re.search(r"^model_params:589952$", log, re.M)
+    assert re.search(r"^eval_budget: mode:l2r block:1 seq_len:128 windows:2 world_size:1 seconds_per_window:[\d.]+ "
+                     r"projected_eval_seconds:[\d.]+ max_eval_seconds:600 scope:subset fits:yes tried:128=", log, re.M)
     assert re.search(r"^step:\d+/200 train_loss:[\d.]+ train_time:\d+ms step_avg:[\d.]+ms$", log, re.M)
     assert re.search(r"^stopping_early: wallclock_cap train_time:\d+ms step:\d+/200$", log, re.M)
     assert re.search(r"^step:\d+/200 val_loss:[\d.]+ val_bpb:[\d.]+ train_time:\d+ms step_avg:[\d.]+ms$", log, re.M)
@@ -70,6 +72,7 @@ def test_packed_script_runs_and_logs(tmp_path):
     total = int(re.search(r"^Total submission size int8\+zlib: (\d+) bytes$", log, re.M).group(1))
     assert code == script.stat().st_size and model == (tmp_path / "final_model.int8.ptz").stat().st_size
     assert total == code + model
-    assert re.search(r"^final_int8_zlib_roundtrip val_loss:\d\.\d{4} val_bpb:\d\.\d{4} eval_time:\d+ms", log, re.M)
+    assert re.search(r"^final_int8_zlib_roundtrip val_loss:\d\.\d{4} val_bpb:\d\.\d{4} eval_time:\d+ms "
+                     r"eval_mode:l2r eval_block:1 seq_len:128 tokens:256 ", log, re.M)
     assert re.search(r"^final_int8_zlib_roundtrip_exact val_loss:\d\.\d{8} val_bpb:\d\.\d{8}$", log, re.M)
-    assert "causality_selftest:pass" in log
+    assert re.search(r"^causality_selftest:pass windows:2 cuts:2,3,65,128 ", log, re.M)
