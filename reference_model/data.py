@@ -1,7 +1,7 @@
 """Data: the embedded corpus (no download), its tokenizer and shards, and the train/val loaders.
 
 Real FineWeb shards work when DATA_PATH / TOKENIZER_PATH point at them. Without them the trainer
-builds a small deterministic corpus from the stdlib's ``pydoc_data.topics`` (research/MDLM.md §4.1),
+builds a small deterministic corpus from the paragraphs of the stdlib's ``pydoc_data.topics``,
 trains a SentencePiece BPE tokenizer with the challenge's settings, and writes train/val shards in
 the real format into a cache (env GOLFCHECK_CACHE, else ~/.cache/golfcheck), never into the repo.
 """
@@ -20,7 +20,7 @@ import torch
 from golfcheck.metric import load_tokens, shard_files, truncate_for_eval, write_shard
 
 EMBEDDED_VAL_FRACTION = 0.1  # the first 10% of the shuffled documents are the validation split
-# The challenge tokenizer's trainer settings (data/download_hf_docs_and_tokenize.py), plus
+# The challenge tokenizer's trainer settings (its data export script in the challenge repository), plus
 # num_threads=1 so the embedded tokenizer is the same on every machine run.
 SP_SETTINGS = dict(
     model_type="bpe", vocab_size=1024, byte_fallback=True, split_digits=True,

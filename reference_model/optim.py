@@ -1,5 +1,5 @@
 """Optimisers: AdamW for everything (the CPU default), or Muon for the trunk's matrices with Adam for
-embeddings, head and vectors (the GPU configuration, MDLM.md §3.2: matrix lr 0.02)."""
+embeddings, head and vectors (the GPU configuration: matrix lr 0.02, as in the challenge's baseline)."""
 
 from __future__ import annotations
 

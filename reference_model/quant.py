@@ -1,4 +1,4 @@
-"""The artifact: per-row int8 (or int6) quantisation + zlib (or zstd-22), as in research/MDLM.md §5.
+"""The artifact: per-row int8 (or int6) quantisation + zlib (or zstd-22), as in the challenge's baseline.
 
 Rules, per state-dict entry: non-float tensors pass through; small float tensors (<= 65,536
 elements) are kept as fp16 (fp32 for control tensors); 2-D float tensors get a per-row scale from the

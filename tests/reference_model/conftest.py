@@ -48,7 +48,7 @@ def train_tokens(embedded):
 
 @pytest.fixture(scope="session")
 def trained(embedded):
-    """The MDLM.md §4.2 smoke run: 2L d128, seq 128, batch 32, AdamW 2e-3, 300 steps, seed 0."""
+    """The smoke run: 2L d128, seq 128, batch 32, AdamW 2e-3, 300 steps, seed 0."""
     torch.manual_seed(0)
     args = Hyperparameters(iterations=SMOKE_STEPS, warmup_steps=20, min_lr_frac=0.1)
     model = DiffusionLM(ModelConfig())

@@ -1,4 +1,4 @@
-"""Tier 1 of MDLM.md §4.4 on one shared smoke-trained model: the MDLM learns, honestly scored."""
+"""The fast learning tier on one shared smoke-trained model: the MDLM learns, honestly scored."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Shard I/O and byte accounting against hand-computed cases (research/MDLM.md §1.5)."""
+"""Shard I/O and byte accounting against hand-computed cases."""
 
 from __future__ import annotations
 
@@ -187,4 +187,4 @@ def test_embedded_corpus_shape(embedded, val_windows, luts):
     from reference_model.evaluate import window_bytes
 
     bpt = window_bytes(luts, val_windows).sum() / (val_windows.size(0) * 128)
-    assert 2.7 < bpt < 3.3  # ≈ 3.0 bytes/token on this corpus (MDLM.md §4.1)
+    assert 2.7 < bpt < 3.3  # ≈ 3.0 bytes/token on this corpus
