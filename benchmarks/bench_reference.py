@@ -126,7 +126,7 @@ def main() -> None:
                    help="BD3 masking: count (m ~ U{1..B} per block) or time (t per block, 1/t weight)")
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: leave a core free)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=Hyperparameters.seed, help="default: the trainer's seed")
     p.add_argument("--layers", type=int, default=Hyperparameters.num_layers)
     p.add_argument("--dim", type=int, default=Hyperparameters.model_dim)
     p.add_argument("--seq-len", type=int, default=Hyperparameters.train_seq_len)
