@@ -17,9 +17,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 import io
 import zlib
+import time
+from dataclasses import dataclass, field
 import torch.distributed as dist
 import sys
-import time
 from dataclasses import dataclass, field, fields
 from torch.nn.parallel import DistributedDataParallel
 
@@ -210,12 +211,12 @@ def unigram_nats(train_tokens, targets, vocab_size: int, alpha: float = 0.1) -> 
 # Data: the embedded corpus (no download), its tokenizer and shards, and the train/val loaders.
 #
 # Real FineWeb shards work when DATA_PATH / TOKENIZER_PATH point at them. Without them the trainer
-# builds a small deterministic corpus from the stdlib's ``pydoc_data.topics`` (research/MDLM.md §4.1),
+# builds a small deterministic corpus from the paragraphs of the stdlib's ``pydoc_data.topics``,
 # trains a SentencePiece BPE tokenizer with the challenge's settings, and writes train/val shards in
 # the real format into a cache (env GOLFCHECK_CACHE, else ~/.cache/golfcheck), never into the repo.
 
 EMBEDDED_VAL_FRACTION = 0.1  # the first 10% of the shuffled documents are the validation split
-# The challenge tokenizer's trainer settings (data/download_hf_docs_and_tokenize.py), plus
+# The challenge tokenizer's trainer settings (its data export script in the challenge repository), plus
 # num_threads=1 so the embedded tokenizer is the same on every machine run.
 SP_SETTINGS = dict(
     model_type="bpe", vocab_size=1024, byte_fallback=True, split_digits=True,
@@ -333,12 +334,15 @@ def load_validation(pattern: str, seq_len: int) -> torch.Tensor:
 
 # ------------------------------------------------------------------------------------------------
 # reference_model/model.py
-# The bidirectional transformer trunk of the MDLM (and, with causal=True, its same-size AR twin).
+# The transformer trunk shared by the three objectives: bidirectional for the MDLM, causal for its
+# same-size AR twin, and with an explicit attention mask over two copies for block diffusion.
 #
 # Embedding of V+1 rows (row V is [MASK]); the head has V outputs (the first V embedding rows when
 # tied), so the model can never put probability on [MASK]: the first SUBS substitution by construction.
-# Blocks: RMSNorm -> attention (GQA, RoPE, QK RMSNorm, no causal mask) and RMSNorm -> ReLU^2 MLP, with
-# zero-initialised output projections. Optional adaLN time conditioning (off by default; MDLM.md §2.2).
+# Blocks: RMSNorm -> attention (GQA, RoPE, QK RMSNorm) and RMSNorm -> ReLU^2 MLP, with zero-initialised
+# output projections. Optional adaLN time conditioning (off by default: with absorbing masks the number
+# of masks already tells the model t). A pass may take explicit RoPE positions, a boolean attention
+# mask and the keys/values of an earlier pass to attend to first (a KV cache of the clean prefix).
 
 @dataclass
 class ModelConfig:
@@ -370,9 +374,10 @@ class Rotary(nn.Module):
         self.register_buffer("inv_freq", 1.0 / base ** (torch.arange(0, head_dim, 2).float() / head_dim),
                              persistent=False)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [B, H, L, D]
-        pos = torch.arange(x.size(-2), device=x.device, dtype=torch.float32)
-        freqs = torch.outer(pos, self.inv_freq)
+    def forward(self, x: torch.Tensor, pos: torch.Tensor | None = None) -> torch.Tensor:  # x: [B, H, L, D]
+        if pos is None:
+            pos = torch.arange(x.size(-2), device=x.device)
+        freqs = torch.outer(pos.float(), self.inv_freq)
         cos, sin = freqs.cos().to(x.dtype), freqs.sin().to(x.dtype)
         x1, x2 = x.chunk(2, dim=-1)
         return torch.cat((x1 * cos - x2 * sin, x1 * sin + x2 * cos), dim=-1)
@@ -390,17 +395,23 @@ class Attention(nn.Module):
         nn.init.zeros_(self.o.weight)
         self.rotary = Rotary(self.hd, cfg.rope_base)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, pos=None, mask=None, prefix=None):
+        """Returns the output and this pass's (k, v) [B, kv, L, hd]. ``mask`` [L, P+L] (True = may
+        attend) replaces the default (full, or causal for the AR twin); ``prefix`` is the (k, v) of
+        an earlier pass of P tokens, placed before this pass's keys."""
         B, L, _ = x.shape
         q = self.q(x).view(B, L, self.h, self.hd).transpose(1, 2)
         k = self.k(x).view(B, L, self.kv, self.hd).transpose(1, 2)
         v = self.v(x).view(B, L, self.kv, self.hd).transpose(1, 2)
-        q, k = self.rotary(rms_norm(q)), self.rotary(rms_norm(k))
+        q, k = self.rotary(rms_norm(q), pos), self.rotary(rms_norm(k), pos)
+        kv = (k, v)
+        if prefix is not None:
+            k, v = torch.cat((prefix[0], k), dim=2), torch.cat((prefix[1], v), dim=2)
         if self.kv != self.h:  # GQA: share each K/V head across h/kv query heads
             k = k.repeat_interleave(self.h // self.kv, dim=1)
             v = v.repeat_interleave(self.h // self.kv, dim=1)
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=self.causal)
-        return self.o(y.transpose(1, 2).reshape(B, L, self.h * self.hd))
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=self.causal and mask is None)
+        return self.o(y.transpose(1, 2).reshape(B, L, self.h * self.hd)), kv
 
 
 class MLP(nn.Module):
@@ -424,13 +435,15 @@ class Block(nn.Module):
             nn.init.zeros_(self.ada.weight)
             nn.init.zeros_(self.ada.bias)
 
-    def forward(self, x: torch.Tensor, cond: torch.Tensor | None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, cond: torch.Tensor | None, pos=None, mask=None, prefix=None):
         if self.ada is None:
-            x = x + self.attn(rms_norm(x))
-            return x + self.mlp(rms_norm(x))
+            a, kv = self.attn(rms_norm(x), pos, mask, prefix)
+            x = x + a
+            return x + self.mlp(rms_norm(x)), kv
         shift1, scale1, shift2, scale2 = self.ada(cond)[:, None, :].chunk(4, dim=-1)
-        x = x + self.attn(rms_norm(x) * (1 + scale1) + shift1)
-        return x + self.mlp(rms_norm(x) * (1 + scale2) + shift2)
+        a, kv = self.attn(rms_norm(x) * (1 + scale1) + shift1, pos, mask, prefix)
+        x = x + a
+        return x + self.mlp(rms_norm(x) * (1 + scale2) + shift2), kv
 
 
 def time_features(t: torch.Tensor, dim: int) -> torch.Tensor:
@@ -454,17 +467,25 @@ class DiffusionLM(nn.Module):
         self.time_mlp = (nn.Sequential(nn.Linear(cfg.cond_dim, cfg.cond_dim), nn.SiLU(),
                                        nn.Linear(cfg.cond_dim, cfg.cond_dim)) if cfg.time_cond else None)
 
-    def features(self, z: torch.Tensor, t: torch.Tensor | None = None) -> torch.Tensor:
-        """Final hidden states [B, L, d] of the (noised) sequence z; t [B] is used only with adaLN."""
+    def features_kv(self, z: torch.Tensor, t: torch.Tensor | None = None, pos=None, mask=None, prefix=None):
+        """Final hidden states [B, L, d] of the (noised) sequence z, and every layer's (k, v) of this
+        pass. t [B] is used only with adaLN; ``pos``, ``mask`` and ``prefix`` (one (k, v) per layer)
+        as in Attention.forward."""
         cond = None
         if self.time_mlp is not None:
             if t is None:
                 raise ValueError("a time-conditioned model needs t")
             cond = self.time_mlp(time_features(t, self.cfg.cond_dim))
         x = self.tok_emb(z)
-        for block in self.blocks:
-            x = block(x, cond)
-        return rms_norm(x)
+        kvs = []
+        for i, block in enumerate(self.blocks):
+            x, kv = block(x, cond, pos, mask, None if prefix is None else prefix[i])
+            kvs.append(kv)
+        return rms_norm(x), kvs
+
+    def features(self, z: torch.Tensor, t: torch.Tensor | None = None, pos=None, mask=None) -> torch.Tensor:
+        """Final hidden states [B, L, d] (see features_kv)."""
+        return self.features_kv(z, t, pos, mask)[0]
 
     def logits(self, h: torch.Tensor) -> torch.Tensor:
         """Logits over the V real tokens only: the [MASK] id has no output."""
@@ -486,7 +507,7 @@ def count_params(model: nn.Module) -> int:
 
 # ------------------------------------------------------------------------------------------------
 # reference_model/diffusion.py
-# MDLM maths (research/MDLM.md §2): absorbing masks, the log-linear schedule, SUBS, the
+# MDLM maths (Sahoo et al. 2024): absorbing masks, the log-linear schedule, SUBS, the
 # continuous-time NELBO used for training, the discrete-T ELBO (a diagnostic bound), and the
 # left-to-right chain rule, which is the challenge-legal score.
 #
@@ -605,10 +626,12 @@ def elbo_nats(model, x: torch.Tensor, window_ids: torch.Tensor, T: int, eps: flo
 
 
 @torch.no_grad()
-def l2r_nats(model, x: torch.Tensor, block: int = 1, rows_per_pass: int = 256) -> torch.Tensor:
+def l2r_nats(model, x: torch.Tensor, block: int = 1, rows_per_pass: int = 256, features=None) -> torch.Tensor:
     """Left-to-right chain rule, nats per target [B, L] (float64). Target i is scored from the input
     x_0..x_{s-1} followed by masks, s the start of its block of ``block`` positions: p_i depends only
-    on the strict prefix, is a full distribution over the V real tokens, and is used exactly once."""
+    on the strict prefix, is a full distribution over the V real tokens, and is used exactly once.
+    block = 1 is the exact chain rule (each target from all earlier ones); it costs one forward pass
+    of L + 1 tokens per target. ``features`` may be a compiled ``model.features``."""
     B, L = x.size(0), x.size(1) - 1
     mask_id = model.cfg.mask_id
     starts = torch.arange(1, L + 1, block, device=x.device)  # one input row per block
@@ -620,7 +643,7 @@ def l2r_nats(model, x: torch.Tensor, block: int = 1, rows_per_pass: int = 256) -
         wb, s = idx // R, starts[idx % R]
         z = torch.where(pos[None, :] >= s[:, None], torch.full_like(x[wb], mask_id), x[wb])
         t = (L - s + 1).float() / L  # mask fraction; only a time-conditioned model reads it
-        h = model.features(z, t)
+        h = (features or model.features)(z, t)
         j = s[:, None] + torch.arange(block, device=x.device)[None, :]  # scored positions per row
         ok = j <= L
         rows = torch.arange(len(idx), device=x.device)[:, None].expand_as(j)[ok]
@@ -632,16 +655,114 @@ def l2r_nats(model, x: torch.Tensor, block: int = 1, rows_per_pass: int = 256) -
 
 
 @torch.no_grad()
-def ar_nats(model, x: torch.Tensor) -> torch.Tensor:
+def ar_nats(model, x: torch.Tensor, features=None) -> torch.Tensor:
     """Causal baseline nats per target [B, L] (float64)."""
-    logits = model(x[:, :-1])
+    logits = model.logits((features or model.features)(x[:, :-1]))
     nll = F.cross_entropy(logits.reshape(-1, logits.size(-1)), x[:, 1:].reshape(-1), reduction="none")
     return nll.view(x.size(0), -1).double()
 
 
 # ------------------------------------------------------------------------------------------------
+# reference_model/bd3.py
+# Block diffusion (BD3-LM, Arriola et al. 2025): masked diffusion inside blocks of B targets, each
+# block conditioned on the clean tokens before it.
+#
+# Training puts two copies of every window through the trunk at once (the two-copy trick): the clean
+# inputs x_0..x_{L-1} at positions 0..L-1 and the noised targets z_1..z_L at positions 1..L. A noised
+# target attends to the noised targets of its own block (both ways) and to the clean tokens before the
+# block's first target; a clean token attends to the clean tokens up to itself (causal, so the clean
+# copy of a prefix is an ordinary KV cache). Each block is noised on its own (block_masks), and the
+# loss is the NELBO of diffusion.py summed over blocks.
+#
+# The legal score is the chain rule inside every block: target i of a block is predicted from the clean
+# prefix (its cached keys and values) and the block's earlier targets, the later ones masked. One clean
+# pass fills the cache, then pass j of the noised copy scores offset j of every block: B + 1 passes of
+# L tokens per window, where the MDLM chain rule needs L passes of L + 1. B = 1 is an autoregressive
+# model (a [MASK] at position i reading x_0..x_{i-1}); B = L is the MDLM chain rule given x_0.
+
+def two_copy_mask(L: int, block: int, device) -> torch.Tensor:
+    """[2L, 2L] boolean attention mask (True = may attend) over (clean x_0..x_{L-1}, noised z_1..z_L).
+    Noised index a is target x_{a+1}; its block starts at target index (a // block) * block, so it
+    sees the clean tokens x_0..x_start and the noised targets of the same block."""
+    i = torch.arange(L, device=device)
+    start = (i // block) * block
+    clean_clean = i[None, :] <= i[:, None]
+    noised_clean = i[None, :] <= start[:, None]
+    noised_noised = (i[:, None] // block) == (i[None, :] // block)
+    top = torch.cat((clean_clean, torch.zeros_like(clean_clean)), dim=1)
+    return torch.cat((top, torch.cat((noised_clean, noised_noised), dim=1)), dim=0)
+
+
+def two_copy_positions(L: int, device) -> torch.Tensor:
+    """RoPE positions of (clean x_0..x_{L-1}, noised z_1..z_L): [0..L-1, 1..L]."""
+    i = torch.arange(L, device=device)
+    return torch.cat((i, i + 1))
+
+
+def block_masks(n: int, L: int, block: int, device, mode: str = "count", eps: float = 1e-3, t_min: float = 1e-3):
+    """Which targets of [n, L] are masked, and each masked target's NELBO weight. 'count': every block
+    masks m ~ Uniform{1..B} of its targets, a uniformly random subset, each weighted B/m; 'time':
+    every block draws t (stratified over the batch), masks each target with probability (1 - eps) t and
+    weights it 1/t. Both estimate the same NELBO (at eps -> 0): given m masks, t ~ Beta(m+1, B-m+1)
+    has E[1/t] = (B+1)/m and m is uniform on 0..B, so 'count' is the t-integral done in closed form,
+    without the binomial noise of m given t or the 1/t tail that small blocks suffer."""
+    n_blocks = L // block
+    if mode == "count":
+        m = torch.randint(1, block + 1, (n, n_blocks, 1), device=device)
+        rank = torch.rand(n, n_blocks, block, device=device).argsort(dim=-1).argsort(dim=-1)
+        masked = (rank < m).view(n, L)
+        weight = (block / m).expand(-1, -1, block).reshape(n, L)
+        return masked, weight
+    if mode == "time":
+        t = sample_times(n * n_blocks, "stratified", t_min, device)
+        t = t[torch.randperm(t.numel(), device=device)].view(n, n_blocks, 1).expand(-1, -1, block).reshape(n, L)
+        return torch.rand(n, L, device=device) < mask_rate(t, eps), loss_weight(t, eps)
+    raise ValueError(f"unknown block mask mode {mode!r} (count or time)")
+
+
+def bd3_loss(model, x: torch.Tensor, block: int, masks: str = "count", eps: float = 1e-3, t_min: float = 1e-3,
+             features=None) -> torch.Tensor:
+    """Monte Carlo block-diffusion NELBO, nats per target token; x: [B, L+1] with L a multiple of
+    ``block``. Blocks are noised independently (block_masks)."""
+    if model.cfg.time_cond:
+        raise ValueError("block diffusion has one t per block; TIME_COND is for the MDLM only")
+    n, L = x.size(0), x.size(1) - 1
+    if L % block:
+        raise ValueError(f"block diffusion trains on whole blocks: TRAIN_SEQ_LEN={L} is not a multiple of {block}")
+    masked, weight = block_masks(n, L, block, x.device, masks, eps, t_min)
+    y = x[:, 1:]
+    z = torch.where(masked, torch.full_like(y, model.cfg.mask_id), y)
+    h = (features or model.features)(torch.cat((x[:, :-1], z), dim=1), None, two_copy_positions(L, x.device),
+                                      two_copy_mask(L, block, x.device))[:, L:]
+    nll = F.cross_entropy(model.logits(h[masked]), y[masked], reduction="none")
+    return (weight[masked] * nll).sum() / (n * L)
+
+
+@torch.no_grad()
+def bd3_nats(model, x: torch.Tensor, block: int, features_kv=None) -> torch.Tensor:
+    """The block chain rule, nats per target [B, L] (float64): p_i depends only on x_0..x_{i-1}, is a
+    full distribution over the V real tokens, and is used once."""
+    run = features_kv or model.features_kv
+    n, L = x.size(0), x.size(1) - 1
+    mask = two_copy_mask(L, block, x.device)
+    pos = two_copy_positions(L, x.device)
+    _, cache = run(x[:, :-1], None, pos[:L], mask[:L, :L])
+    y = x[:, 1:]
+    offset = torch.arange(L, device=x.device) % block
+    out = torch.empty(n, L, dtype=torch.float64, device=x.device)
+    for j in range(min(block, L)):
+        z = torch.where(offset[None, :] >= j, torch.full_like(y, model.cfg.mask_id), y)
+        h, _ = run(z, None, pos[L:], mask[L:], cache)
+        cols = (offset == j).nonzero()[:, 0]
+        logits = model.logits(h[:, cols])
+        nll = F.cross_entropy(logits.reshape(-1, logits.size(-1)), y[:, cols].reshape(-1), reduction="none")
+        out[:, cols] = nll.view(n, -1).double()
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
 # reference_model/quant.py
-# The artifact: per-row int8 (or int6) quantisation + zlib (or zstd-22), as in research/MDLM.md §5.
+# The artifact: per-row int8 (or int6) quantisation + zlib (or zstd-22), as in the challenge's baseline.
 #
 # Rules, per state-dict entry: non-float tensors pass through; small float tensors (<= 65,536
 # elements) are kept as fp16 (fp32 for control tensors); 2-D float tensors get a per-row scale from the
@@ -749,7 +870,7 @@ def deserialize(blob: bytes, compressor: str = "zlib") -> dict:
 # ------------------------------------------------------------------------------------------------
 # reference_model/optim.py
 # Optimisers: AdamW for everything (the CPU default), or Muon for the trunk's matrices with Adam for
-# embeddings, head and vectors (the GPU configuration, MDLM.md §3.2: matrix lr 0.02).
+# embeddings, head and vectors (the GPU configuration: matrix lr 0.02, as in the challenge's baseline).
 
 def orthogonalize(g: torch.Tensor, steps: int = 5) -> torch.Tensor:
     """Approximate U V^T of g = U S V^T with a quintic Newton-Schulz iteration (in bf16)."""
@@ -803,7 +924,16 @@ def build_optimizers(model, kind: str, lr: float, matrix_lr: float, betas, weigh
 # ------------------------------------------------------------------------------------------------
 # reference_model/evaluate.py
 # Validation: every scored target once, byte counts from the metric's tables, float64 sums reduced
-# across ranks before any division (the result does not depend on world size, batch or order).
+# across ranks before any division (the result does not depend on world size, batch or order); the
+# evaluation's time budget (measure a few windows, project the whole split, pick a window that fits);
+# and the causality self-test of the legal scorers.
+#
+# Legal (causal) modes: 'l2r' (the MDLM chain rule, ``block`` = k targets per pass, k = 1 exact),
+# 'bd3' (the block-diffusion chain rule, ``block`` = B) and 'ar'. 'elbo' is the MDLM's discrete-T
+# bound, a diagnostic that sees later tokens.
+
+CAUSAL_MODES = ("l2r", "bd3", "ar")
+
 
 def window_bytes(luts, windows: torch.Tensor) -> np.ndarray:
     """Bytes of each window's targets x_1..x_L given their previous tokens; int64 [N]."""
@@ -811,12 +941,26 @@ def window_bytes(luts, windows: torch.Tensor) -> np.ndarray:
     return target_bytes(luts, w[:, 1:], w[:, :-1]).sum(axis=1)
 
 
+def causal_nats(model, x: torch.Tensor, mode: str, block: int = 1, rows_per_pass: int = 256, features=None,
+                features_kv=None) -> torch.Tensor:
+    """Nats per target [B, L] (float64) of a legal scorer: p_i depends only on x_0..x_{i-1}."""
+    if mode == "l2r":
+        return l2r_nats(model, x, block, rows_per_pass, features)
+    if mode == "bd3":
+        return bd3_nats(model, x, block, features_kv)
+    if mode == "ar":
+        return ar_nats(model, x, features)
+    raise ValueError(f"unknown causal eval mode {mode!r}")
+
+
 def evaluate(model, windows: torch.Tensor, luts, mode: str = "l2r", *, block: int = 1, T: int = 16,
              eps: float = 1e-3, seed: int = 0, batch_windows: int = 8, rows_per_pass: int = 256,
-             device="cpu", autocast: bool = False, rank: int = 0, world_size: int = 1) -> BpbMeter:
-    """Score ``windows`` [N, L+1] with ``mode`` in {'l2r', 'elbo', 'ar'}; ranks split the windows
-    ``N*rank//world .. N*(rank+1)//world``. Returns the meter, all-reduced when a process group is
-    up (without one, a caller can merge the per-rank meters itself)."""
+             device="cpu", autocast: bool = False, rank: int = 0, world_size: int = 1, features=None,
+             features_kv=None) -> BpbMeter:
+    """Score ``windows`` [N, L+1] with ``mode`` in {'l2r', 'bd3', 'ar', 'elbo'}; ranks split the
+    windows ``N*rank//world .. N*(rank+1)//world``. Returns the meter, all-reduced when a process
+    group is up (without one, a caller can merge the per-rank meters itself). ``features`` and
+    ``features_kv`` may be compiled versions of the model's methods."""
     n, L = windows.size(0), windows.size(1) - 1
     lo, hi = n * rank // world_size, n * (rank + 1) // world_size
     nbytes = window_bytes(luts, windows)
@@ -827,15 +971,10 @@ def evaluate(model, windows: torch.Tensor, luts, mode: str = "l2r", *, block: in
     for b in range(lo, hi, batch_windows):
         x = windows[b : min(b + batch_windows, hi)].to(device)
         with torch.autocast(device_type=torch.device(device).type, dtype=dtype, enabled=autocast):
-            if mode == "l2r":
-                nats = l2r_nats(model, x, block, rows_per_pass).sum(dim=1)
-            elif mode == "elbo":
-                ids = torch.arange(b, b + x.size(0), device=x.device)
-                nats = elbo_nats(model, x, ids, T, eps, seed)
-            elif mode == "ar":
-                nats = ar_nats(model, x).sum(dim=1)
+            if mode == "elbo":
+                nats = elbo_nats(model, x, torch.arange(b, b + x.size(0), device=x.device), T, eps, seed)
             else:
-                raise ValueError(f"unknown eval mode {mode!r}")
+                nats = causal_nats(model, x, mode, block, rows_per_pass, features, features_kv).sum(dim=1)
         meter.add(float(nats.sum()), x.size(0) * L, float(nbytes[b : b + x.size(0)].sum()))
     model.train(was_training)
     if world_size > 1 and dist.is_available() and dist.is_initialized():
@@ -845,35 +984,113 @@ def evaluate(model, windows: torch.Tensor, luts, mode: str = "l2r", *, block: in
     return meter
 
 
+# ---------------------------------------------------------------------------------------------
+# The time budget
+
+
+def seconds_per_window(score, windows: torch.Tensor, batch_windows: int, clock=time.perf_counter,
+                       sync=lambda: None) -> float:
+    """Score one batch untimed (warm-up: compilation, allocator), then time the next batch (or the
+    same one again when there is only one); returns seconds per window."""
+    first = windows[:batch_windows]
+    second = windows[batch_windows : 2 * batch_windows]
+    if second.size(0) == 0:
+        second = first
+    score(first)
+    sync()
+    t0 = clock()
+    score(second)
+    sync()
+    return (clock() - t0) / second.size(0)
+
+
+@dataclass
+class EvalPlan:
+    seq_len: int
+    windows: int  # windows of the projected split, over all ranks
+    seconds_per_window: float
+    projected_seconds: float  # the slowest rank's share: ceil(windows / world_size) windows
+    fits: bool
+    tried: list[tuple[int, float]] = field(default_factory=list)  # (seq_len, projected seconds)
+
+
+def plan_eval(candidates: list[int], measure, n_windows, world_size: int, max_seconds: float) -> EvalPlan:
+    """The first (longest) window length in ``candidates`` whose projected evaluation time fits
+    ``max_seconds`` (<= 0: no budget, take the first). ``measure(L)`` is seconds per window and
+    ``n_windows(L)`` the windows of the split at length L. When none fits, returns the last one
+    tried with fits=False; measuring stops at the first that fits."""
+    tried: list[tuple[int, float]] = []
+    plan = None
+    for L in candidates:
+        spw, n = measure(L), n_windows(L)
+        projected = math.ceil(n / world_size) * spw
+        tried.append((L, projected))
+        plan = EvalPlan(L, n, spw, projected, max_seconds <= 0 or projected <= max_seconds, tried)
+        if plan.fits:
+            return plan
+    if plan is None:
+        raise ValueError("no candidate evaluation window")
+    return plan
+
+
+def window_candidates(fixed: int, longest: int, shortest: int = 16) -> list[int]:
+    """``[fixed]`` when the window is set; else ``longest`` halved down to ``shortest``."""
+    if fixed > 0:
+        return [fixed]
+    out = [longest]
+    while out[-1] // 2 >= shortest:
+        out.append(out[-1] // 2)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Causality self-test
+
+
+def selftest_cuts(L: int, block: int) -> list[int]:
+    """Cuts c (first replaced position) for the self-test: early, a block boundary (the first target
+    of the second block) and the target after it, the middle, and the last target."""
+    return sorted({c for c in (2, block + 1, block + 2, L // 2 + 1, L) if 1 <= c <= L})
+
+
 @torch.no_grad()
-def causality_selftest(model, window: torch.Tensor, cut: int, block: int = 1, rows_per_pass: int = 256,
-                       seed: int = 0) -> bool:
-    """Replace x_cut..x_L with other tokens: the l2r scores of targets before ``cut`` must be
-    bit-identical (same shapes, so the same kernels run)."""
-    was_training = model.training
-    model.eval()
-    x = window[None].clone()
-    y = x.clone()
+def causality_selftest(score, windows: torch.Tensor, cuts: list[int], vocab_size: int,
+                       seed: int = 0) -> tuple[bool, bool]:
+    """``score`` maps windows [N, L+1] to nats [N, L] (target i at column i-1). For every cut c:
+    replacing x_c..x_L must leave the nats of targets 1..c-1 bit-identical (the same shapes run, so
+    the same kernels), and replacing x_0..x_{c-1} is expected to change the nats of targets c..L (the
+    score reads its prefix). Returns (future_invariant, prefix_sensitive)."""
     g = torch.Generator().manual_seed(seed)
-    y[0, cut:] = torch.randint(0, model.cfg.vocab_size, (x.size(1) - cut,), generator=g).to(x.device)
-    a = l2r_nats(model, x, block, rows_per_pass)[0, : cut - 1]
-    b = l2r_nats(model, y, block, rows_per_pass)[0, : cut - 1]
-    model.train(was_training)
-    return bool(torch.equal(a, b))
+    base = score(windows)
+    future_invariant, prefix_sensitive = True, False
+    for c in cuts:
+        y = windows.clone()
+        y[:, c:] = torch.randint(0, vocab_size, y[:, c:].shape, generator=g).to(y.device)
+        future_invariant &= torch.equal(score(y)[:, : c - 1], base[:, : c - 1])
+        y = windows.clone()
+        y[:, :c] = torch.randint(0, vocab_size, y[:, :c].shape, generator=g).to(y.device)
+        prefix_sensitive |= not torch.equal(score(y)[:, c - 1 :], base[:, c - 1 :])
+    return bool(future_invariant), bool(prefix_sensitive)
 
 
 # ------------------------------------------------------------------------------------------------
 # reference_model/train.py
-# Train an MDLM, export the artifact, and score the de-quantised artifact read back from disk.
+# Train an MDLM (or a block-diffusion model, or the same-size AR twin), export the artifact, and
+# score the de-quantised artifact read back from disk.
 #
-#     python -m reference_model.train                       # CPU default: embedded corpus, 2L d128
+#     python -m reference_model.train                       # CPU default: embedded corpus, 2L d128, MDLM
+#     OBJECTIVE=bd3 BLOCK_SIZE=4 python -m reference_model.train   # block diffusion, blocks of 4 targets
 #     SEED=1 ITERATIONS=1000 python -m reference_model.train
 #     torchrun --nproc_per_node=8 -m reference_model.train  # DDP (NUM_LAYERS=9 MODEL_DIM=512 ... for GPU)
 #
 # Settings come from environment variables, as in the challenge's train_gpt.py. The official score is
-# the left-to-right chain rule (``final_*_roundtrip_exact``): causal, normalised, each target once,
-# over the whole validation split unless VAL_MAX_TOKENS declares a subset. The discrete-T ELBO
-# (``val_elbo_bpb``) and the training NELBO (``train_nelbo``) are printed as diagnostics.
+# the exact chain rule (``final_*_roundtrip_exact``): each target predicted from all earlier tokens of
+# its window, a normalised distribution, each target once, over the whole validation split unless
+# VAL_MAX_TOKENS declares a subset. Before training, the evaluation is timed on a few windows and its
+# time over the split projected (``eval_budget:``); with EVAL_SEQ_LEN=0 the longest window up to
+# TRAIN_SEQ_LEN that fits MAX_EVAL_SECONDS is used, and a set EVAL_SEQ_LEN that does not fit is refused
+# (exit 2). The discrete-T ELBO (``val_elbo_bpb``) and the training NELBO (``train_nelbo``) are printed
+# as diagnostics.
 
 def _env(name: str, default):
     raw = os.environ.get(name)
@@ -893,7 +1110,7 @@ class Hyperparameters:
     seed: int = 1337
     # training (CPU-sized defaults; see benchmarks/gpu_check.sh for the GPU configuration)
     iterations: int = 300
-    max_wallclock_seconds: float = 600.0  # training stops at this cap (eval is not counted)
+    max_wallclock_seconds: float = 600.0  # training stops at this cap (eval is not counted); 0 = no cap
     train_batch_tokens: int = 4096  # per optimiser step, over all ranks and accumulation steps
     train_seq_len: int = 128
     grad_accum_steps: int = 1
@@ -909,7 +1126,9 @@ class Hyperparameters:
     tie_embeddings: bool = False
     time_cond: bool = False
     logit_softcap: float = 30.0
-    objective: str = "mdlm"  # mdlm | ar (the same-size autoregressive baseline)
+    objective: str = "mdlm"  # mdlm | bd3 (block diffusion) | ar (the same-size autoregressive baseline)
+    block_size: int = 4  # bd3: targets per diffusion block (1 = autoregressive, TRAIN_SEQ_LEN = MDLM-like)
+    block_masks: str = "count"  # bd3: count (m ~ U{1..B} masks per block, weight B/m) | time (t per block, 1/t)
     # optimiser
     optimizer: str = "adamw"  # adamw | muon
     lr: float = 2e-3  # AdamW lr (all params, or embeddings/head/vectors under muon)
@@ -926,8 +1145,11 @@ class Hyperparameters:
     t_min: float = 1e-3
     loss_weight_clamp: float = 0.0  # 0 = exact 1/t weight (eval never clamps)
     # evaluation
-    eval_seq_len: int = 0  # 0 = train_seq_len
-    eval_block: int = 4  # k targets per pass of the causal evaluation (1 = exact chain rule, L/k x cheaper)
+    eval_seq_len: int = 0  # 0 = the longest of TRAIN_SEQ_LEN, /2, /4, ... (>= 16) that fits MAX_EVAL_SECONDS
+    max_eval_seconds: float = 600.0  # budget of the official evaluation (projected before training); 0 = none
+    eval_plan_tokens: int = 0  # project the budget for this many val tokens (0 = the scored split)
+    eval_plan_world_size: int = 0  # ... on this many ranks (0 = this run's world size)
+    eval_block: int = 1  # mdlm: k targets per pass of the chain rule (1 = exact; k > 1 is legal, k x cheaper, worse)
     eval_batch_windows: int = 8
     eval_rows: int = 256  # input rows per forward pass of the causal evaluation
     elbo_t: int = 16  # steps of the diagnostic discrete ELBO; 0 skips it
@@ -937,7 +1159,10 @@ class Hyperparameters:
     compressor: str = "zlib"  # zlib | zstd (level 22)
     quant_scale_floor: bool = True  # the reference's max(clip/qmax, 1/qmax)
     artifact_dir: str = "."
-    compile: bool = False  # torch.compile the training forward (CUDA)
+    compile: bool = False  # torch.compile the trunk for training and evaluation
+    # 1 on CPU: this small model gains little from a second thread, and threads that outnumber free cores
+    # (a shared machine) slow every step by 10x or more. 0 = torch's default.
+    cpu_threads: int = 1
     run_id: str = field(default_factory=lambda: time.strftime("%Y%m%d-%H%M%S"))
 
     @classmethod
@@ -956,6 +1181,8 @@ class Objective(torch.nn.Module):
         a = self.args
         if a.objective == "ar":
             return ar_loss(self.model, x, self.features)
+        if a.objective == "bd3":
+            return bd3_loss(self.model, x, a.block_size, a.block_masks, a.noise_eps, a.t_min, self.features)
         return nelbo_loss(self.model, x, a.noise_eps, a.t_sampling, a.t_min, a.loss_weight_clamp, self.features)
 
 
@@ -975,6 +1202,19 @@ def code_bytes() -> tuple[int, str]:
     return len(pack_source().encode("utf-8")), "packed train_gpt.py"
 
 
+def training_progress(step: int, train_ms: float, args: Hyperparameters) -> float:
+    """Steps or wallclock, whichever is further along (MAX_WALLCLOCK_SECONDS=0: steps only)."""
+    by_time = train_ms / 1000.0 / args.max_wallclock_seconds if args.max_wallclock_seconds > 0 else 0.0
+    return max(step / args.iterations, by_time)
+
+
+def eval_mode(args: Hyperparameters) -> tuple[str, int]:
+    """The legal scorer of an objective and its block: (l2r, k), (bd3, B) or (ar, 1)."""
+    if args.objective not in ("mdlm", "bd3", "ar"):
+        raise SystemExit(f"unknown OBJECTIVE={args.objective!r} (mdlm, bd3 or ar)")
+    return {"mdlm": ("l2r", args.eval_block), "bd3": ("bd3", args.block_size), "ar": ("ar", 1)}[args.objective]
+
+
 def lr_scale(step: int, progress: float, args: Hyperparameters) -> float:
     """Linear warmup over warmup_steps, then cosine from 1 to min_lr_frac over training progress
     (steps or wallclock, whichever is further along, so a capped run still anneals)."""
@@ -982,6 +1222,40 @@ def lr_scale(step: int, progress: float, args: Hyperparameters) -> float:
         return (step + 1) / args.warmup_steps
     p = min(max(progress, 0.0), 1.0)
     return args.min_lr_frac + (1 - args.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * p))
+
+
+def plan_evaluation(args: Hyperparameters, model, val_pattern: str, device, autocast: bool, features,
+                    features_kv, world_size: int, distributed: bool):
+    """Time the legal evaluation on a few windows at each candidate length (longest first) and
+    project the whole split; see evaluate.plan_eval. Returns (plan, windows_at)."""
+    mode, block = eval_mode(args)
+
+    def windows_at(L: int) -> torch.Tensor:
+        w = load_validation(val_pattern, L)
+        return w[: max(1, args.val_max_tokens // L)] if args.val_max_tokens > 0 else w
+
+    def n_windows(L: int) -> int:
+        return math.ceil(args.eval_plan_tokens / L) if args.eval_plan_tokens > 0 else windows_at(L).size(0)
+
+    def score(x: torch.Tensor) -> None:
+        with torch.no_grad(), torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=autocast):
+            causal_nats(model, x.to(device), mode, block, args.eval_rows, features, features_kv)
+
+    def measure(L: int) -> float:
+        sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+        spw = seconds_per_window(score, windows_at(L), args.eval_batch_windows, sync=sync)
+        if distributed:  # every rank plans from the slowest rank's speed, so all choose the same window
+            t = torch.tensor(spw, dtype=torch.float64, device=device)
+            dist.all_reduce(t, op=dist.ReduceOp.MAX)
+            spw = float(t)
+        return spw
+
+    was_training = model.training
+    model.eval()
+    plan = plan_eval(window_candidates(args.eval_seq_len, args.train_seq_len), measure, n_windows,
+                     args.eval_plan_world_size or world_size, args.max_eval_seconds)
+    model.train(was_training)
+    return plan, windows_at
 
 
 def main() -> int:
@@ -995,9 +1269,12 @@ def main() -> int:
         torch.cuda.set_device(device)
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
+    elif args.cpu_threads > 0:
+        torch.set_num_threads(args.cpu_threads)
     if distributed:
         dist.init_process_group(backend="nccl" if use_cuda else "gloo")
     torch.manual_seed(args.seed + rank)
+    mode, block = eval_mode(args)
 
     for f in fields(args):
         log0(f"  {f.name}: {getattr(args, f.name)}", rank)
@@ -1017,15 +1294,7 @@ def main() -> int:
     if sp.vocab_size() > args.vocab_size:
         raise SystemExit(f"tokenizer has {sp.vocab_size()} pieces but VOCAB_SIZE={args.vocab_size}")
     luts = build_luts(sp, args.vocab_size)
-    eval_len = args.eval_seq_len or args.train_seq_len
     val_pattern = os.path.join(data_dir, "fineweb_val_*.bin")
-    val = load_validation(val_pattern, eval_len)
-    shown = val_pattern if args.data_path else f"embedded:{os.path.basename(data_dir)}/fineweb_val_*.bin"
-    log0(f"val_loader:shards pattern={shown} tokens:{val.size(0) * eval_len}", rank)
-    if args.val_max_tokens > 0:
-        val = val[: max(1, args.val_max_tokens // eval_len)]
-        log0(f"val_subset: first {val.size(0) * eval_len} target tokens (VAL_MAX_TOKENS; not the full split)",
-             rank)
     train_loader = TrainLoader(os.path.join(data_dir, "fineweb_train_*.bin"), rank, world_size)
 
     # model and optimisers
@@ -1037,12 +1306,46 @@ def main() -> int:
     log0(f"model_params:{count_params(model)}", rank)
     opts = build_optimizers(model, args.optimizer, args.lr, args.matrix_lr, (args.beta1, args.beta2),
                             args.weight_decay)
-    features = torch.compile(model.features, dynamic=False) if args.compile and use_cuda else None
+    features = features_kv = None
+    if args.compile:
+        torch._dynamo.config.cache_size_limit = 64  # train, eval and the budget's candidate shapes
+        features = torch.compile(model.features, dynamic=False)
+        features_kv = torch.compile(model.features_kv, dynamic=False)
     train_model = Objective(model, args, features)
     if distributed:
         train_model = DistributedDataParallel(train_model, device_ids=[local_rank] if use_cuda else None)
     autocast = use_cuda
     amp = dict(device_type=device.type, dtype=torch.bfloat16, enabled=autocast)
+
+    # the evaluation's budget, measured before training (the weights do not change its speed)
+    plan, windows_at = plan_evaluation(args, model, val_pattern, device, autocast, features, features_kv,
+                                       world_size, distributed)
+    eval_len = plan.seq_len
+    scope = f"plan_tokens:{args.eval_plan_tokens}" if args.eval_plan_tokens > 0 else (
+        "subset" if args.val_max_tokens > 0 else "split")
+    log0(f"eval_budget: mode:{mode} block:{block} seq_len:{eval_len} windows:{plan.windows} "
+         f"world_size:{args.eval_plan_world_size or world_size} seconds_per_window:{plan.seconds_per_window:.6f} "
+         f"projected_eval_seconds:{plan.projected_seconds:.1f} max_eval_seconds:{args.max_eval_seconds:.0f} "
+         f"scope:{scope} fits:{'yes' if plan.fits else 'no'} "
+         f"tried:{','.join(f'{L}={p:.1f}s' for L, p in plan.tried)}", rank)
+    if not plan.fits:
+        if rank == 0:
+            setting = (f"set a shorter EVAL_SEQ_LEN than {eval_len} (0 picks the longest that fits)"
+                       if args.eval_seq_len > 0 else f"no window down to {eval_len} fits")
+            print(f"error: eval_budget: the {mode} evaluation projects {plan.projected_seconds:.0f} s > "
+                  f"MAX_EVAL_SECONDS={args.max_eval_seconds:.0f}; {setting}; or raise MAX_EVAL_SECONDS, "
+                  f"use OBJECTIVE=bd3, or add ranks", file=sys.stderr, flush=True)
+        if distributed:
+            dist.destroy_process_group()
+        return 2
+    val = windows_at(eval_len)
+    shown = val_pattern if args.data_path else f"embedded:{os.path.basename(data_dir)}/fineweb_val_*.bin"
+    log0(f"val_loader:shards pattern={shown} tokens:{load_validation(val_pattern, eval_len).size(0) * eval_len}",
+         rank)
+    if args.val_max_tokens > 0:
+        log0(f"val_subset: first {val.size(0) * eval_len} target tokens (VAL_MAX_TOKENS; not the full split)",
+             rank)
+
     if features is not None:
         # compile outside the timed region: one forward/backward on a batch of the training shape whose
         # gradients are thrown away (weights and optimiser state untouched)
@@ -1053,10 +1356,9 @@ def main() -> int:
         for p in model.parameters():
             p.grad = None
     micro_tokens = args.train_batch_tokens // (world_size * args.grad_accum_steps)
-    eval_kw = dict(block=args.eval_block, T=args.elbo_t, eps=args.noise_eps, seed=args.seed,
+    eval_kw = dict(block=block, T=args.elbo_t, eps=args.noise_eps, seed=args.seed,
                    batch_windows=args.eval_batch_windows, rows_per_pass=args.eval_rows, device=device,
-                   autocast=autocast, rank=rank, world_size=world_size)
-    score_mode = "ar" if args.objective == "ar" else "l2r"
+                   autocast=autocast, rank=rank, world_size=world_size, features=features, features_kv=features_kv)
 
     # training
     train_ms, step, losses = 0.0, 0, []
@@ -1065,7 +1367,7 @@ def main() -> int:
         last = step == args.iterations or stop_early
         periodic = args.val_loss_every > 0 and step > 0 and step % args.val_loss_every == 0
         if (last and args.prequant_eval) or (periodic and not last):
-            m = evaluate(model, val, luts, score_mode, **eval_kw)
+            m = evaluate(model, val, luts, mode, **eval_kw)
             log0(f"step:{step}/{args.iterations} val_loss:{m.loss:.4f} val_bpb:{m.bpb:.4f} "
                  f"train_time:{train_ms:.0f}ms step_avg:{train_ms / max(step, 1):.2f}ms", rank)
         if last:
@@ -1073,10 +1375,9 @@ def main() -> int:
         if use_cuda:
             torch.cuda.synchronize()
         t0 = time.perf_counter()
-        progress = max(step / args.iterations, train_ms / 1000.0 / args.max_wallclock_seconds)
         for opt in opts:
             for group in opt.param_groups:
-                group["lr"] = group["base_lr"] * lr_scale(step, progress, args)
+                group["lr"] = group["base_lr"] * lr_scale(step, training_progress(step, train_ms, args), args)
         total = 0.0
         for micro in range(args.grad_accum_steps):
             x = train_loader.next_batch(micro_tokens, args.train_seq_len, device)
@@ -1099,7 +1400,8 @@ def main() -> int:
         if step < 5 or (step + 1) % args.train_log_every == 0 or step + 1 == args.iterations:
             log0(f"step:{step + 1}/{args.iterations} train_loss:{total:.4f} train_time:{train_ms:.0f}ms "
                  f"step_avg:{train_ms / (step + 1):.2f}ms", rank)
-        cap = torch.tensor(float(train_ms >= 1000.0 * args.max_wallclock_seconds), device=device)
+        capped = args.max_wallclock_seconds > 0 and train_ms >= 1000.0 * args.max_wallclock_seconds
+        cap = torch.tensor(float(capped), device=device)
         if distributed:
             dist.all_reduce(cap, op=dist.ReduceOp.MAX)  # every rank stops at the same step
         if cap.item() > 0 and step + 1 < args.iterations:
@@ -1110,7 +1412,8 @@ def main() -> int:
     if tail:
         name = "train_ce" if args.objective == "ar" else "train_nelbo"
         log0(f"{name}:{sum(tail) / len(tail):.4f} nats/token (mean of last {len(tail)} steps) "
-             f"train_tokens:{len(losses) * args.train_batch_tokens}", rank)
+             f"train_tokens:{len(losses) * args.train_batch_tokens} "
+             f"train_tokens_per_s:{len(losses) * args.train_batch_tokens / max(train_ms / 1000.0, 1e-9):.0f}", rank)
     if args.objective == "mdlm" and args.elbo_t > 0 and args.prequant_eval:
         m = evaluate(model, val, luts, "elbo", **eval_kw)
         log0(f"val_elbo T:{args.elbo_t} val_elbo_loss:{m.loss:.4f} val_elbo_bpb:{m.bpb:.4f} (diagnostic: "
@@ -1139,23 +1442,36 @@ def main() -> int:
     # the official score: the artifact read back from disk, de-quantised, loaded strictly
     with open(ptz, "rb") as f:
         model.load_state_dict(deserialize(f.read(), args.compressor), strict=True)
+    if use_cuda:
+        torch.cuda.synchronize()
     t0 = time.perf_counter()
-    m = evaluate(model, val, luts, score_mode, **eval_kw)
+    m = evaluate(model, val, luts, mode, **eval_kw)
     eval_ms = 1000.0 * (time.perf_counter() - t0)
     label = f"final_int{args.quant_bits}_{scheme.split('+')[1]}_roundtrip"
+    block_name = {"l2r": "eval_block", "bd3": "block_size"}.get(mode)
     log0(f"{label} val_loss:{m.loss:.4f} val_bpb:{m.bpb:.4f} eval_time:{eval_ms:.0f}ms "
-         f"eval_mode:{score_mode}{'' if score_mode == 'ar' else f' eval_block:{args.eval_block}'} "
+         f"eval_mode:{mode}{f' {block_name}:{block}' if block_name else ''} "
          f"seq_len:{eval_len} tokens:{m.tokens:.0f} bytes:{m.bytes:.0f}", rank)
     log0(f"{label}_exact val_loss:{m.loss:.8f} val_bpb:{m.bpb:.8f}", rank)
-    if args.objective == "mdlm":
-        ok = causality_selftest(model, val[0].to(device), cut=eval_len // 2 + 1, block=args.eval_block,
-                                rows_per_pass=args.eval_rows)
-        log0(f"causality_selftest:{'pass' if ok else 'FAIL'} (changing x_t.. leaves scores before t unchanged)",
-             rank)
-        if args.elbo_t > 0:
-            e = evaluate(model, val, luts, "elbo", **eval_kw)
-            log0(f"roundtrip val_elbo T:{args.elbo_t} val_elbo_loss:{e.loss:.4f} val_elbo_bpb:{e.bpb:.4f} "
-                 f"(diagnostic)", rank)
+
+    # diagnostics, after the score: is the scorer causal, and (MDLM) the ELBO bound
+    model.eval()
+
+    def score(x: torch.Tensor) -> torch.Tensor:
+        with torch.autocast(**amp):
+            return causal_nats(model, x, mode, block, args.eval_rows, features, features_kv)
+
+    cuts = selftest_cuts(eval_len, block)
+    future_ok, prefix_seen = causality_selftest(score, val[:2].to(device), cuts, args.vocab_size, args.seed)
+    log0(f"causality_selftest:{'pass' if future_ok else 'FAIL'} windows:{min(2, val.size(0))} "
+         f"cuts:{','.join(map(str, cuts))} (replacing x_c.. left the scores of targets before c "
+         f"{'bit-identical' if future_ok else 'CHANGED'}; replacing x_0..x_c-1 "
+         f"{'changed later scores' if prefix_seen else 'changed no later score: the model ignores its context'})",
+         rank)
+    if args.objective == "mdlm" and args.elbo_t > 0:
+        e = evaluate(model, val, luts, "elbo", **eval_kw)
+        log0(f"roundtrip val_elbo T:{args.elbo_t} val_elbo_loss:{e.loss:.4f} val_elbo_bpb:{e.bpb:.4f} "
+             f"(diagnostic)", rank)
     if distributed:
         dist.destroy_process_group()
     return 3 if rank == 0 and total_bytes > SIZE_LIMIT else 0
