@@ -1063,89 +1063,13 @@ class Facts:
         return f.qualname in self.eval_path
 
     # ------------------------------------------------------------------ validation-data taint
-    def _val_seed(self, f: Function, names: Iterable[str]) -> set[str]:
-        return {n for n in names if VAL_NAME.search(n)}
+    def val_tainted(self, f: Function) -> frozenset[str]:
+        """Names in ``f`` that may hold validation tokens (or values derived from them), from the
+        dataflow layer (:func:`golfcheck.flow.names`): sources are the shard pattern and what reads
+        it, followed through assignments, calls and returns."""
+        from golfcheck import flow
 
-    @cached_property
-    def _param_taint(self) -> dict[str, set[str]]:
-        """Parameters that receive validation data from some caller (fixed point over the call graph)."""
-        taint: dict[str, set[str]] = {q: set() for q in self.functions}
-        for _ in range(4):
-            changed = False
-            for f in self.functions.values():
-                local = self._local_taint(f, taint[f.qualname])
-                for c in f.calls:
-                    targets = self.resolve_call(f, c)
-                    if not targets:
-                        continue
-                    for g in targets:
-                        params = [p for p in g.params if p not in ("self", "cls")]
-                        for i, reads in enumerate(c.arg_reads):
-                            if i < len(params) and reads & local and params[i] not in taint[g.qualname]:
-                                taint[g.qualname].add(params[i])
-                                changed = True
-                        for kw, reads in c.kw_reads:
-                            if kw in g.params and reads & local and kw not in taint[g.qualname]:
-                                taint[g.qualname].add(kw)
-                                changed = True
-            if not changed:
-                break
-        return taint
-
-    @cached_property
-    def _val_string_lines(self) -> frozenset[int]:
-        """Lines holding a string literal that names validation data (``fineweb_val_*``)."""
-        return frozenset(line for s, line in self.strings if VAL_STRING.search(s))
-
-    def _taint_base(self, f: Function) -> tuple[frozenset[str], tuple[tuple[Assignment, bool], ...]]:
-        """Seeds of ``f`` that do not depend on callers, and its assignments with a 'source' flag (memoised)."""
-        memo = self.__dict__.setdefault("_taint_base_memo", {})
-        got = memo.get(f.qualname)
-        if got is not None and got[0] is f:
-            return got[1]
-        seeds = set(self._val_seed(f, f.params))
-        for a in f.assigns:
-            seeds |= self._val_seed(f, a.reads)
-        for c in f.calls:
-            seeds |= self._val_seed(f, c.reads)
-            if c.func and VAL_LOADERS.search(c.func):
-                seeds.add(f"<call:{c.line}>")
-        val_lines = self._val_string_lines
-        for line in val_lines:
-            if f.line <= line <= f.end_line:
-                seeds.add(f"<str:{line}>")
-        flagged = tuple(
-            (a, bool(isinstance(a.value, cst.Call) and VAL_LOADERS.search(dotted_name(a.value.func) or "")) or a.line in val_lines)
-            for a in f.assigns
-        )
-        result = (frozenset(seeds), flagged)
-        memo[f.qualname] = (f, result)
-        return result
-
-    def _local_taint(self, f: Function, seeds: set[str]) -> set[str]:
-        memo = self.__dict__.setdefault("_local_taint_memo", {})
-        key = (f.qualname, frozenset(seeds))
-        got = memo.get(key)
-        if got is not None and got[0] is f:
-            return set(got[1])
-        base, flagged = self._taint_base(f)
-        tainted = set(seeds) | base
-        for _ in range(6):
-            before = len(tainted)
-            for a, source in flagged:
-                if source or a.reads & tainted:
-                    tainted.update(a.targets)
-            for loop in f.loops.values():
-                if loop.iter_reads & tainted:
-                    tainted.update(loop.targets)
-            if len(tainted) == before:
-                break
-        memo[key] = (f, frozenset(tainted))
-        return tainted
-
-    def val_tainted(self, f: Function) -> set[str]:
-        """Names in ``f`` that may hold validation tokens (or values derived from them)."""
-        return self._local_taint(f, self._param_taint.get(f.qualname, set()))
+        return flow.names(self, f, flow.VAL)
 
     def target_names(self, f: Function) -> set[str]:
         """Names in ``f`` that may hold the realised target tokens (``y``, ``tgt``, ... and derivations)."""

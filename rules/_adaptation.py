@@ -33,7 +33,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from golfcheck.facts import VAL_LOADERS, VAL_NAME, VAL_STRING, CallSite, Facts, Function, Loop, names_read
+from golfcheck import flow
+from golfcheck.facts import CallSite, Facts, Function, Loop, names_read
 from golfcheck.source import dotted_name
 
 
@@ -43,8 +44,6 @@ class Order(str, enum.Enum):
     UNSCORED = "unscored"
 
 
-# val_files / val_pattern globs are validation data too (the LoRA TTT records read shards themselves).
-_VAL_PATH = re.compile(r"(^|[._])(val_files|val_pattern|val_glob|val_path|val_paths|val_shards)$")
 _NOT_OPTIMIZER = re.compile(r"sched|scheduler|lr_|swa|ema|warmdown|profiler|prof\b", re.I)
 _WARMUP = re.compile(r"warm[\s_-]?up|warming", re.I)
 _RESET = re.compile(r"reset", re.I)
@@ -104,74 +103,14 @@ class _Event:
 # --------------------------------------------------------------------------- taint
 
 
-def val_names(facts: Facts, f: Function) -> set[str]:
-    """Names in ``f`` that may hold validation tokens: the engine's taint plus val-file globs."""
-    tainted = set(facts.val_tainted(f))
-    seeds = {n for a in f.assigns for n in a.reads if _VAL_PATH.search(n)}
-    if not seeds:
-        return tainted
-    tainted |= seeds
-    for _ in range(6):
-        before = len(tainted)
-        for a in f.assigns:
-            if a.reads & tainted:
-                tainted.update(a.targets)
-        for loop in f.loops.values():
-            if loop.iter_reads & tainted:
-                tainted.update(loop.targets)
-        if len(tainted) == before:
-            break
-    return tainted
+def val_names(facts: Facts, f: Function) -> frozenset[str]:
+    """Names in ``f`` that may hold validation tokens (the dataflow layer's answer)."""
+    return flow.names(facts, f, flow.VAL)
 
 
 def reaches_val(facts: Facts, f: Function, names: set[str], line) -> bool:
-    """Flow-sensitive check: do ``names``, as last assigned before ``line``, derive from validation data?
-
-    The engine's taint is by name over the whole function, so a ``loss`` or ``x`` reused by a later
-    TTT loop taints the training loop above it too; here each name's nearest earlier definition
-    decides.
-    """
-    params = set(f.params) & facts.val_tainted(f)
-    val_lines = {ln for s, ln in facts.strings if VAL_STRING.search(s)}
-    seen: set[tuple[str, int]] = set()
-
-    def walk(names: set[str], pos: tuple[int, int], depth: int) -> bool:
-        if depth > 12:
-            return False
-        for n in names:
-            if (n, pos) in seen:
-                continue
-            seen.add((n, pos))
-            if VAL_NAME.search(n) or _VAL_PATH.search(n) or VAL_LOADERS.search(n) or n in params:
-                return True
-            last, loop = _last_def(f, n, pos)
-            if loop is not None:
-                if walk(set(loop.iter_reads), (loop.line, 0), depth + 1):
-                    return True
-                continue
-            if last is None:
-                continue
-            if last.line in val_lines:
-                return True
-            reads = set(last.reads) - ({n} if last.op else set())
-            if reads and walk(reads, (last.line, last.col), depth + 1):
-                return True
-        return False
-
-    return walk(set(names), line if isinstance(line, tuple) else (line, 10**6), 0)
-
-
-def _last_def(f: Function, name: str, pos: tuple[int, int]):
-    """The nearest definition of ``name`` before ``pos`` (line, col): an assignment, or an enclosing
-    ``for`` loop whose target it is, whichever is later. Positions, not lines: minified payloads put
-    ``local=...;x=local[:-1]`` on one line."""
-    last = max((a for a in f.assigns if name in a.targets and (a.line, a.col) < pos),
-               key=lambda a: (a.line, a.col), default=None)
-    loop = max((lp for lp in f.loops.values() if name in lp.targets and lp.line <= pos[0] <= lp.end_line),
-               key=lambda lp: lp.line, default=None)
-    if loop is not None and (last is None or loop.line > last.line):
-        return None, loop
-    return last, None
+    """Do ``names``, as defined where they are read at ``line``, derive from validation data?"""
+    return flow.value_at(facts, f, names, line, flow.VAL)
 
 
 # --------------------------------------------------------------------------- steps
@@ -494,19 +433,20 @@ def _token_expr(facts: Facts, f: Function, node: cst.BaseExpression | None, line
         return False
     if isinstance(node, (cst.Name, cst.Attribute)):
         name = dotted_name(node) or ""
-        if VAL_NAME.search(name):
+        pos = line if isinstance(line, tuple) else (line, 10**6)
+        if flow.from_source(facts, f, name, pos, flow.VAL):
             return True
         if isinstance(node, cst.Attribute):
             return False
-        last, loop = _last_def(f, name, line if isinstance(line, tuple) else (line, 10**6))
-        if loop is not None:
-            return isinstance(loop.node, cst.For) and _token_expr(facts, f, loop.node.iter, (loop.line, 0), depth + 1)
-        if last is None or last.op:
+        last = flow.definition(facts, f, name, pos)
+        if last is None:
             return False
-        value = last.value
-        if isinstance(value, cst.Tuple) or len(last.targets) > 1:
+        if last.kind == "loop":
+            return isinstance(last.node, cst.For) and _token_expr(facts, f, last.node.iter, last.pos, depth + 1)
+        value = getattr(last.node, "value", None)
+        if value is None or isinstance(value, cst.Tuple) or len(last.targets) > 1 or last.kind == "unpack":
             return False
-        return _token_expr(facts, f, value, (last.line, last.col), depth + 1)
+        return _token_expr(facts, f, value, last.pos, depth + 1)
     if isinstance(node, cst.Subscript):
         return _token_expr(facts, f, node.value, line, depth + 1)
     if isinstance(node, cst.Call):

@@ -12,6 +12,7 @@ from typing import Iterable, Iterator
 
 import libcst as cst
 
+from golfcheck import flow
 from golfcheck.facts import Facts, Function, Loop, find, string_value
 from golfcheck.findings import Finding, Severity
 from golfcheck.source import dotted_name
@@ -251,7 +252,8 @@ def data_taint(facts: Facts, f: Function, _depth: int = 0) -> set[str]:
     """Validation taint of ``f`` that flows through data, not through metric scalars (val_bpb, val_loss)
     nor through local calls whose results are not val-derived (``base_model = train_model(h, val_data)``).
 
-    ``facts.val_tainted`` also taints a checkpoint dict that merely records val_bpb; saving that is reporting.
+    The dataflow layer's val taint also reaches a checkpoint dict that merely records val_bpb; saving
+    that is reporting.
     Memoised per function and depth (callers and callees ask again and again).
     """
     memo = facts.__dict__.setdefault("_data_taint_memo", {})
@@ -270,17 +272,10 @@ def _data_taint(facts: Facts, f: Function, _depth: int) -> set[str]:
     if not tainted:
         return set()
     assigned = {t for a in f.assigns for t in a.targets} | {t for lp in f.loops.values() for t in lp.targets}
-    marker_lines = {int(n[n.index(":") + 1:-1]) for n in tainted if n.startswith("<")}
-    clean = {n for n in tainted if not n.startswith("<") and n not in assigned and n not in f.params
-             and not METRIC_NAME.search(last(n))}
+    clean = {n for n in tainted if n not in assigned and n not in f.params and not METRIC_NAME.search(last(n))}
     clean |= {p for p in f.params if p in tainted and _param_carries_data(facts, f, p, _depth)}
-    from golfcheck.facts import VAL_LOADERS, VAL_STRING
-
-    for a in f.assigns:  # the exact statement behind a <call:N>/<str:N> marker (minified code has many per line)
-        if a.line in marker_lines and a.value is not None and (
-                (isinstance(a.value, cst.Call) and VAL_LOADERS.search(dotted_name(a.value.func) or ""))
-                or any(VAL_STRING.search(x) for x in strings_in(a.value))):
-            clean.update(a.targets)
+    for e in flow.source_edges(facts, f, flow.VAL):  # read straight from the shards or their loader
+        clean.update(e.targets)
     calls = {id(c.node): c for c in f.calls}
     for _ in range(6):
         before = len(clean)
@@ -296,12 +291,10 @@ def _data_taint(facts: Facts, f: Function, _depth: int) -> set[str]:
 
 
 def _param_carries_data(facts: Facts, f: Function, param: str, depth: int) -> bool:
-    from golfcheck.facts import VAL_NAME
-
     if METRIC_NAME.search(param):
         return False
-    if VAL_NAME.search(param):
-        return True
+    if not facts.callers.get(f.qualname):
+        return True  # no local caller: the parameter's name was the only evidence, and it said data
     if depth >= 3:
         return True
     params = [p for p in f.params if p not in ("self", "cls")]

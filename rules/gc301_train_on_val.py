@@ -2,9 +2,8 @@
 
 import re
 
-import libcst as cst
 
-from golfcheck.facts import VAL_NAME, Loop
+from golfcheck import flow
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
 from ._data_bytes import (TRAIN_FILES, TRAIN_LOADER_NAME, VAL_FILES, code_files, evidence_texts, grep,
@@ -82,7 +81,7 @@ class TrainOnValidation(Rule):
                     continue
                 if any(re.search(r"ttt|adapt|slot", facts.code(g.test), re.I) for g in c.ctx.guards):
                     continue
-                hit = sorted(n for n in c.reads if n in tainted and _holds_val(facts, f, n, c.line, c.col, tainted))
+                hit = sorted(n for n in c.reads if n in tainted and flow.value_at(facts, f, {n}, (c.line, c.col)))
                 if hit:
                     yield ctx.finding(self, facts, c.node,
                                       f"the training loop's backward pass is fed by validation data (`{hit[0]}`)")
@@ -180,29 +179,3 @@ class TrainOnValidation(Rule):
 
 
 
-def _holds_val(facts, f, name: str, line: int, col: int, tainted: set[str], depth: int = 0) -> bool:
-    """Whether ``name`` holds validation-derived data at (line, col) of ``f``: follow its last definition
-    before that point (an assignment or a loop target) instead of the name's taint anywhere in the
-    function. A `loss` the training loop computes from train batches is not val data because a TTT
-    section later in the same function reuses the names `loss`, `x`, `y`."""
-    if VAL_NAME.search(name):
-        return True
-    defs = [((a.line, a.col), a) for a in f.assigns if name in a.targets and (a.line, a.col) < (line, col)]
-    defs += [((lp.line, 0), lp) for lp in f.loops.values()
-             if name in lp.targets and (lp.line, 0) < (line, col) and line <= lp.end_line]
-    if not defs:
-        return name in tainted  # a parameter, a global or a seed: the function-level taint decides
-    if depth > 8:
-        return True
-    (def_line, def_col), d = max(defs, key=lambda item: item[0])
-    if isinstance(d, Loop):
-        reads, local = d.iter_reads, set()
-    else:
-        if dict((id(a), src) for a, src in facts._taint_base(f)[1]).get(id(d)):
-            return True  # a validation loader call or a val-shard path on that line
-        reads = d.reads
-        end = facts.span(d.node)[2] if d.node is not None else d.line
-        # names a comprehension binds inside the value are its own, not the function's
-        local = {t for b in f.assigns if isinstance(b.node, cst.CompFor) and d.line <= b.line <= end for t in b.targets}
-    return any(_holds_val(facts, f, r, def_line, def_col, tainted, depth + 1)
-               for r in reads if r in tainted and r not in local)

@@ -1,0 +1,148 @@
+"""The dataflow layer (golfcheck.flow): sources by flow, reaching definitions, order."""
+
+from __future__ import annotations
+
+import textwrap
+
+from golfcheck import flow
+from golfcheck.facts import Facts
+from golfcheck.source import Source, parse
+
+
+def facts_of(code: str) -> Facts:
+    src = Source("train_gpt.py", textwrap.dedent(code).lstrip("\n"), False, "file", None)
+    module, bad = parse(src)
+    assert bad is None
+    return Facts.build(src, module)
+
+
+def fn(facts: Facts, name: str):
+    (f,) = facts.by_name(name)
+    return f
+
+
+SHARED_READER = """
+import glob
+import numpy as np
+
+class Hyperparameters:
+    data_path = "./data/fineweb10B_sp1024"
+    train_files = f"{data_path}/fineweb_train_*.bin"
+    shard_glob = f"{data_path}/fineweb_val_*.bin"
+
+def read_shard(path):
+    return np.fromfile(path, dtype=np.uint16)
+
+def fetch_eval_stream(pattern):
+    parts = [read_shard(p) for p in sorted(glob.glob(pattern))]
+    return np.concatenate(parts)
+
+class Batches:
+    def __init__(self, pattern):
+        self.files = sorted(glob.glob(pattern))
+    def next(self):
+        toks = read_shard(self.files[0])
+        return toks[:-1], toks[1:]
+
+def main(args, model, opt):
+    stream = fetch_eval_stream(args.shard_glob)
+    train = Batches(args.train_files)
+    x, y = train.next()
+    model(x, y).backward()
+    opt.step()
+    ev = stream[:4096]
+    return model(ev[:-1], ev[1:])
+"""
+
+
+def test_sources_are_found_by_flow_not_by_name():
+    facts = facts_of(SHARED_READER)
+    main = fn(facts, "main")
+    val = flow.names(facts, main)
+    # the val shards reach `stream` through a renamed loader and a setting named shard_glob
+    assert {"stream", "ev"} <= val
+    # the shard reader is shared with the training batches: their tokens are not validation data
+    assert not {"x", "y", "train"} & val
+    assert {"x", "y"} <= flow.names(facts, main, flow.TRAIN)
+    # the readers return what they are given; main returns a score of validation tokens
+    assert flow.source_returns(facts) == {"main"}
+
+
+def test_a_parameter_receives_what_callers_pass():
+    facts = facts_of(SHARED_READER + "\ndef score(tokens):\n    return tokens.sum()\nscore(fetch_eval_stream('x/fineweb_val_0.bin'))\n")
+    assert flow.source_params(facts, fn(facts, "score")) == {"tokens"}
+
+
+def test_names_are_evidence_only_where_the_flow_stops():
+    facts = facts_of("""
+        def eval_val(model, val_tokens):
+            return model(val_tokens)
+        def helper(val_tokens):
+            return val_tokens
+        def caller(model, train_tokens):
+            return helper(train_tokens)
+    """)
+    assert "val_tokens" in flow.names(facts, fn(facts, "eval_val"))  # nobody calls it: the name decides
+    assert "val_tokens" not in flow.names(facts, fn(facts, "helper"))  # its caller passes training tokens
+
+
+def test_value_at_follows_the_definition_that_reaches_the_read():
+    facts = facts_of("""
+        def main(model, opt, train_loader, val_tokens):
+            for step in range(10):
+                x, y = train_loader.next_batch()
+                loss = model(x, y)
+                loss.backward()
+                opt.step()
+            for i in range(0, 100, 10):
+                x, y = val_tokens[i:i + 10], val_tokens[i + 1:i + 11]
+                loss = model(x, y)
+                loss.backward()
+    """)
+    main = fn(facts, "main")
+    assert {"x", "loss"} <= flow.names(facts, main)  # the flow-insensitive set mixes both loops
+    assert not flow.value_at(facts, main, {"loss"}, (5, 8))  # the training loop's backward
+    assert flow.value_at(facts, main, {"loss"}, (10, 8))  # the validation loop's backward
+
+
+def test_reaching_sees_the_loop_back_edge_and_augmentations():
+    facts = facts_of("""
+        def f(xs, table):
+            h = 0
+            for x in xs:
+                key = h ^ x
+                table.append(key)
+                h = key * 31
+            return table
+    """)
+    fl = flow.function_flow(facts, fn(facts, "f"))
+    lines = sorted(e.line for e in fl.reaching("h", (4, 14)))
+    assert lines == [2, 6]  # before the loop, and the previous iteration's update
+    assert [e.line for e in fl.reaching("table", (7, 11))] == [5]  # the append adds to the parameter
+
+
+def test_closures_read_their_enclosing_function():
+    facts = facts_of("""
+        def outer():
+            toks = load("data/fineweb_val_000000.bin")
+            def inner(i):
+                return toks[i]
+            return inner
+    """)
+    assert "toks" in flow.names(facts, fn(facts, "inner"))
+
+
+def test_attributes_of_a_source_object_hold_source_data():
+    facts = facts_of("""
+        class ValidationData:
+            def __init__(self, h):
+                self.tokens = load_tokens(h.val_pattern)
+        class H:
+            val_pattern = "x/fineweb_val_*.bin"
+        def main(h, model):
+            data = ValidationData(h)
+            return model(data.tokens[:-1])
+    """)
+    main = fn(facts, "main")
+    assert {"data", "data.tokens"} <= flow.names(facts, main)
+    assert flow.from_source(facts, main, "data", (9, 0))
