@@ -2,9 +2,10 @@
 
 Most of these rules ask one question about one function of the evaluation path: does a value
 derived from the realised target (``y``, ``tgt``, ``val_np[j]`` at the predicted position) reach
-a table index, a per-token selection, or the scored ``-log``? This module answers it once, by
-name-level forward dataflow over the facts of one function (flow-insensitive inside a function,
-through returns and arguments across functions). It is deliberately conservative about what
+a table index, a per-token selection, or the scored ``-log``? The value flow itself (edges, forward
+closure, call results, returns, validation taint) is the shared layer's, :mod:`golfcheck.flow`; this
+module adds what is specific to the family: where the realised target is, which keys hash it with
+its context, and which accumulations are scored log-losses. It is deliberately conservative about what
 counts as a *sink*: only accumulations of a log-loss (``loss_sum += ...``, ``mix_nll -= ...``),
 and values returned to such an accumulation in a caller.
 """
@@ -17,15 +18,13 @@ from typing import Iterable, Iterator
 
 import libcst as cst
 
-from golfcheck.facts import Facts, Function, iter_descendants, names_read, node_children
+from golfcheck import flow as _flow
+from golfcheck.facts import Facts, Function, iter_descendants, names_read
 from golfcheck.source import dotted_name
 
 # Operators that combine a context hash with another value into a table key.
 HASH_OPS = (cst.BitXor, cst.Modulo, cst.BitAnd, cst.BitOr, cst.LeftShift)
 LOG_CALLS = {"log", "log2", "log10", "log1p", "log_softmax", "cross_entropy", "nll_loss", "_ln", "xlogy"}
-# Methods that put their arguments into their receiver (a list, a tensor, a table).
-MUTATORS = {"append", "extend", "insert", "copy_", "add_", "fill_", "index_put_", "put_", "scatter_", "scatter_add_",
-            "index_add_", "update", "update_batch", "build", "build_full", "add", "observe", "absorb", "feed", "push"}
 TARGET_PART = {"y", "tgt", "tgts", "target", "targets", "labels", "gold"}
 CONST_PART = re.compile(r"(mask|prime|primes|mult|mod|bucket|buckets|size|bits|vocab|shift|seed|salt)s?$", re.I)
 LOSSY_NAME = re.compile(r"(^|_)(nll|nlls|loss|losses|logp|logps|lp|lps|logprob|logprobs|log_p|nats|xent|ce)(_|$)", re.I)
@@ -33,145 +32,14 @@ ACC_NAME = re.compile(r"(^|_)(nll|loss|nats|bits|ce|bpb|logp|xent)(_|$)|(^|_)(su
 ROW_SUM = {"sum", "logsumexp", "softmax", "log_softmax", "nansum"}
 
 
-# ---------------------------------------------------------------------------------------- edges
-@dataclass(frozen=True)
-class Edge:
-    """One value flow inside a function: ``targets`` receive what ``reads`` hold."""
-
-    targets: tuple[str, ...]
-    reads: frozenset[str]
-    line: int
-    node: cst.CSTNode | None
-    op: str | None = None
-    subscript_store: bool = False
-
-
-def _elementwise(a, literals) -> list[tuple[str, frozenset[str]]] | None:
-    """``a, b = x, y`` (or ``a, b = lst`` with ``lst = [x, y]`` above): one flow per element."""
-    node = a.node
-    if not isinstance(node, cst.Assign) or len(node.targets) != 1 or a.op:
-        return None
-    tgt = node.targets[0].target
-    value = a.value
-    if isinstance(value, cst.Name) and value.value in literals:
-        value = literals[value.value]
-    elif isinstance(value, cst.Subscript) and "[]" + (dotted_name(value.value) or "") in literals:
-        tuples = literals["[]" + dotted_name(value.value)]
-        if not isinstance(tgt, (cst.Tuple, cst.List)) or len(tgt.elements) != len(tuples[0].elements):
-            return None
-        out = []
-        for i, t in enumerate(tgt.elements):
-            name = dotted_name(t.value)
-            if name is None:
-                return None
-            out.append((name, frozenset().union(*(names_read(tp.elements[i].value) for tp in tuples))))
-        return out
-    if not isinstance(tgt, (cst.Tuple, cst.List)) or not isinstance(value, (cst.Tuple, cst.List)):
-        return None
-    if len(tgt.elements) != len(value.elements) or any(isinstance(e, cst.StarredElement) for e in tgt.elements):
-        return None
-    out = []
-    for t, v in zip(tgt.elements, value.elements):
-        name = dotted_name(t.value)
-        if name is None:
-            return None
-        out.append((name, names_read(v.value)))
-    return out
-
-
-def _children(n: cst.CSTNode) -> list[cst.CSTNode]:
-    return node_children(n)
+# ---------------------------------------------------------------------------------------- value flow
+# One edge per assignment, unpack, mutating call and loop target: the shared layer's (golfcheck.flow).
+Edge = _flow.Edge
+Flow = _flow.FunctionFlow
 
 
 def _descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     return iter_descendants(node)
-
-
-class Flow:
-    """Dataflow facts of one function, computed lazily and cached per (facts, function)."""
-
-    def __init__(self, facts: Facts, fn: Function):
-        self.facts, self.fn = facts, fn
-        literals = {a.targets[0]: a.value for a in fn.assigns
-                    if len(a.targets) == 1 and isinstance(a.value, (cst.Tuple, cst.List)) and not a.subscript_store}
-        # ``rows.append((a, b, c))`` then ``a, b, c = rows[i]``: the rows hold tuples of that shape
-        appended: dict[str, list] = {}
-        for c in fn.calls:
-            if c.name == "append" and isinstance(c.node.func, cst.Attribute) and len(c.node.args) == 1:
-                recv = dotted_name(c.node.func.value)
-                if recv and isinstance(c.node.args[0].value, cst.Tuple):
-                    appended.setdefault(recv, []).append(c.node.args[0].value)
-        for name, tuples in appended.items():
-            empty = isinstance(literals.get(name), (cst.List, cst.Tuple)) and not literals[name].elements
-            if (name not in literals or empty) and len({len(t.elements) for t in tuples}) == 1:
-                literals["[]" + name] = tuples
-        self.edges: list[Edge] = []
-        for a in fn.assigns:
-            if not a.targets:
-                continue
-            split = _elementwise(a, literals)
-            if split:
-                self.edges.extend(Edge((t,), r, a.line, a.node, a.op, False) for t, r in split)
-            else:
-                self.edges.append(Edge(a.targets, a.reads, a.line, a.node, a.op, a.subscript_store))
-        for c in fn.calls:
-            recv = dotted_name(c.node.func.value) if isinstance(c.node.func, cst.Attribute) else None
-            if c.name in MUTATORS and recv and "." not in recv:
-                self.edges.append(Edge((recv,), c.reads, c.line, c.node))
-            elif c.func in ("np.add.at", "numpy.add.at") and c.node.args:
-                base = dotted_name(c.node.args[0].value)
-                if base:
-                    self.edges.append(Edge((base.split("[")[0],), c.reads, c.line, c.node))
-        for loop in fn.loops.values():
-            if loop.targets:
-                self.edges.append(Edge(tuple(loop.targets), loop.iter_reads, loop.line, loop.node))
-        # running sums and moving averages (``s += l``, ``ema = a * ema + (1 - a) * l``)
-        self._owner: dict[int, Edge] | None = None
-        self.accumulated = {t for e in self.edges if isinstance(e.node, (cst.AugAssign, cst.Assign)) and not e.subscript_store
-                            and (e.op in ("+=", "-=") or (e.op is None and len(e.targets) == 1 and e.targets[0] in e.reads))
-                            for t in e.targets}
-
-    def forward(self, seeds: Iterable[str], skip=None) -> set[str]:
-        """Names that may hold a value derived from ``seeds`` (``skip(edge)`` prunes edges)."""
-        out = set(seeds)
-        changed = True
-        while changed:
-            changed = False
-            for e in self.edges:
-                if e.reads & out and not set(e.targets) <= out and (skip is None or not skip(e)):
-                    out.update(e.targets)
-                    changed = True
-        return out
-
-    def assignment_of(self, node: cst.CSTNode) -> Edge | None:
-        """The assignment whose value contains ``node`` (innermost statement first)."""
-        if self._owner is None:
-            self._owner = {}
-            for e in sorted(self.edges, key=lambda e: e.line):
-                if not isinstance(e.node, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.NamedExpr)):
-                    continue
-                value = getattr(e.node, "value", None)
-                if value is not None:
-                    for d in _descendants(value):
-                        self._owner[id(d)] = e
-        return self._owner.get(id(node))
-
-    def store_nodes(self) -> set[int]:
-        """ids of Subscript nodes that are assignment targets (writes, not reads)."""
-        out: set[int] = set()
-        for e in self.edges:
-            n = e.node
-            targets = []
-            if isinstance(n, cst.Assign):
-                targets = [t.target for t in n.targets]
-            elif isinstance(n, (cst.AugAssign, cst.AnnAssign)):
-                targets = [n.target]
-            for t in targets:
-                for d in _descendants(t):
-                    if isinstance(d, cst.Subscript):
-                        out.add(id(d))
-                        break
-        return out
 
 
 _MISSING = object()
@@ -188,7 +56,7 @@ def _memo(kind: str, facts: Facts, fn: Function, compute):
 
 
 def flow(facts: Facts, fn: Function) -> Flow:
-    return _memo("flow", facts, fn, lambda: Flow(facts, fn))
+    return _flow.function_flow(facts, fn)
 
 
 # ---------------------------------------------------------------------------------------- targets
@@ -245,70 +113,10 @@ def _current_position_reads(facts: Facts, fn: Function) -> set[int]:
     return out
 
 
-def _call_results(facts: Facts, fn: Function, pick) -> set[str]:
-    """Names assigned from calls of local functions whose returned element satisfies ``pick(g, element_index)``."""
-    out: set[str] = set()
-    fl = flow(facts, fn)
-    for c in fn.calls:
-        for g in facts.resolve_call(fn, c):
-            if g.node is None:
-                continue
-            e = fl.assignment_of(c.node)
-            if e is None or not _is_chain_of(getattr(e.node, "value", None), c.node):
-                continue
-            tgt = e.node.targets[0].target if isinstance(e.node, cst.Assign) else getattr(e.node, "target", None)
-            if isinstance(tgt, (cst.Tuple, cst.List)):
-                for i, el in enumerate(tgt.elements):
-                    name = dotted_name(el.value)
-                    if name and pick(g, i):
-                        out.add(name)
-            elif pick(g, None):
-                out.update(e.targets)
-    return out
-
-
-def _is_chain_of(value: cst.CSTNode | None, call: cst.Call) -> bool:
-    """``value`` is ``call`` or a method chain on it (``f(...).astype(np.int64)``)."""
-    while value is not None:
-        if value is call:
-            return True
-        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
-            value = value.func.value
-        else:
-            return False
-    return False
-
-
-def _returned(fn: Function) -> list[cst.Return]:
-    out = fn.__dict__.get("_returned")
-    if out is None:
-        out = fn.__dict__["_returned"] = _returned_uncached(fn)
-    return out
-
-
-def _returned_uncached(fn: Function) -> list[cst.Return]:
-    if fn.node is None:
-        return []
-    out = []
-    for d in _descendants(fn.node.body):
-        if isinstance(d, cst.Return) and d.value is not None:
-            out.append(d)
-        if isinstance(d, (cst.FunctionDef, cst.Lambda)) and d is not fn.node:
-            continue
-    return out
-
-
-def _return_reads(fn: Function, index: int | None) -> frozenset[str]:
-    """Names read by the returned value (element ``index`` of a returned tuple, when given)."""
-    out: set[str] = set()
-    for r in _returned(fn):
-        v = r.value
-        if index is not None and isinstance(v, cst.Tuple):
-            if index < len(v.elements):
-                out |= names_read(v.elements[index].value)
-        else:
-            out |= names_read(v)
-    return frozenset(out)
+_call_results = _flow.call_results
+_is_chain_of = _flow.is_chain_of
+_returned = _flow.returned
+_return_reads = _flow.return_reads
 
 
 def _targets(facts: Facts, fn: Function, depth: int) -> frozenset[str]:
@@ -571,6 +379,64 @@ def per_token_losses(facts: Facts, fn: Function) -> frozenset[str]:
 def realised_losses(facts: Facts, fn: Function) -> frozenset[str]:
     """Per-token losses of the realised target: per-token and target-derived."""
     return per_token_losses(facts, fn) & target_derived(facts, fn)
+
+
+# ---------------------------------------------------------------------------------------- scoring calls
+def is_scorer(facts, g) -> bool:
+    """``g`` computes a scored loss of validation tokens (or of targets) and returns it."""
+    return _memo("scorer", facts, g, lambda: _scorer(facts, g))
+
+
+def _scorer(facts, g) -> bool:
+    if g.node is None:
+        return False
+    if not (target_derived(facts, g) or facts.val_tainted(g)):
+        return False  # a model block or helper that never sees targets or validation tokens
+    if loss_sinks(facts, g):
+        return True
+    fl = flow(facts, g)
+    logs = {t for e in fl.edges if _has_call(getattr(e.node, "value", None), LOG_CALLS) for t in e.targets}
+    return bool(logs) and bool(_return_reads(g, None) & fl.forward(logs))
+
+
+_REPORT_CALL = {"print", "log", "log0", "info", "write", "dump", "dumps", "print0"}
+_REPORTED_TEXT = re.compile(r"val_bpb|val_loss|bpb", re.I)
+_DIAGNOSTIC_TEXT = re.compile(r"diag|debug|sanity|pre[-_ ]?ttt|before[-_ ]ttt", re.I)
+
+
+def report_of(facts: Facts, fn: Function, call) -> tuple[str | None, bool]:
+    """(label, last) when the call's result is reported: returned, or printed/logged/dumped with a
+    score label that is not a diagnostic; ``last`` when no later report in ``fn`` follows it."""
+    label, last, _ = reported(facts, fn, flow(facts, fn).forward(statement_targets(facts, fn, call.node)), call.node)
+    return label, last
+
+
+def reported(facts: Facts, fn: Function, derived: set[str], node: cst.CSTNode | None = None):
+    """(label, last, reporting call or None) when a value held in ``derived`` (or computed by
+    ``node``) is reported by ``fn``: logged with a score label that is not a diagnostic, or returned."""
+    reports = []
+    for c in fn.calls:
+        if c.name not in _REPORT_CALL:
+            continue
+        texts = list(_literal_texts(c.node))
+        if not any(_REPORTED_TEXT.search(t) for t in texts):
+            continue
+        carries = bool(c.reads & derived) or (node is not None and any(d is node for d in _descendants(c.node)))
+        reports.append((c, carries, texts))
+    mine = [(c, t) for c, carries, t in reports if carries and not any(_DIAGNOSTIC_TEXT.search(x) for x in t)]
+    if mine:
+        c, texts = mine[-1]
+        later = [r for r in reports if r[0].line > c.line and not r[1]]
+        return f"logged at line {c.line}", not later, c
+    if derived & _return_reads(fn, None):
+        return f"returned by `{fn.name}`", True, None
+    return None, False, None
+
+
+def _literal_texts(node):
+    for d in _descendants(node):
+        if isinstance(d, (cst.SimpleString, cst.FormattedStringText)):
+            yield d.value
 
 
 def eval_functions(facts: Facts) -> list[Function]:

@@ -3,29 +3,16 @@
 import re
 
 
+
+from golfcheck import flow
 from golfcheck.findings import Severity
+from golfcheck.source import dotted_name
 from golfcheck.rule import Example, Rule, Ruling
 from golfcheck.runconfig import truthy
 
-from . import _ngram
+from . import _adaptation, _ngram
 
 RESCORE_SETTING = re.compile(r"two_?pass|rescore", re.I)
-
-
-def _is_scorer(facts, g) -> bool:
-    return _ngram._memo("scorer", facts, g, lambda: _scorer(facts, g))
-
-
-def _scorer(facts, g) -> bool:
-    if g.node is None:
-        return False
-    if not (_ngram.target_derived(facts, g) or facts.val_tainted(g)):
-        return False  # a model block or helper that never sees targets or validation tokens
-    if _ngram.loss_sinks(facts, g):
-        return True
-    fl = _ngram.flow(facts, g)
-    logs = {t for e in fl.edges if _ngram._has_call(getattr(e.node, "value", None), _ngram.LOG_CALLS) for t in e.targets}
-    return bool(logs) and bool(_ngram._return_reads(g, None) & fl.forward(logs))
 
 
 def _exclusive(a, b) -> bool:
@@ -37,6 +24,44 @@ def _exclusive(a, b) -> bool:
 def _results(facts, fn, call) -> set[str]:
     e = _ngram.flow(facts, fn).assignment_of(call.node)
     return set(e.targets) if e is not None else set()
+
+
+def _adapting_calls(facts, fn):
+    """(call, adapting function) for calls in ``fn`` that run score-first TTT on validation data:
+    calls of the function holding the step, or of a helper the step was lifted through."""
+    out = []
+    for a in _adaptation.adaptations(facts):
+        if a.order is not _adaptation.Order.SCORE_FIRST or a.warmup:
+            continue
+        nodes = {id(site.node) for site in a.chain[1:] if site.function is fn}
+        nodes |= {id(c.node) for g, c in facts.callers.get(a.function.qualname, []) if g is fn}
+        for c in fn.calls:
+            if id(c.node) in nodes and all(c is not o for o, _ in out):
+                out.append((c, a.function))
+    return out
+
+
+def _model_args(call) -> set[str]:
+    """Plain names handed to a call (the model is one of them)."""
+    names = set()
+    for a in call.node.args:
+        n = dotted_name(a.value)
+        if n and "." not in n:
+            names.add(n)
+    return names
+
+
+def _restored(facts, fn, adapted, models, c1, c2) -> bool:
+    """The adapted weights are put back before the second evaluation (``load_state_dict(orig)``)."""
+    for c in adapted.calls:
+        if c.name in ("load_state_dict", "restore", "copy_") and c.line > min((s.line for s in adapted.calls
+                                                                               if s.name == "step"), default=0):
+            return True
+    for c in fn.calls:
+        if c1.line < c.line < c2.line and c.name in ("load_state_dict", "restore", "deserialize") and (
+                c.reads & models or any(t in models for t in _ngram.statement_targets(facts, fn, c.node))):
+            return True
+    return False
 
 
 class Rescoring(Rule):
@@ -78,12 +103,15 @@ class Rescoring(Rule):
                 for f in self._passes(ctx, facts, fn):
                     found = True
                     yield f
+                for f in self._after_adaptation(ctx, facts, fn):
+                    found = True
+                    yield f
         if not found:
             yield from self._config_tells(ctx)
 
     def _passes(self, ctx, facts, fn):
         fl = _ngram.flow(facts, fn)
-        scored = [(c, g) for c in fn.calls for g in facts.resolve_call(fn, c)[:1] if _is_scorer(facts, g)]
+        scored = [(c, g) for c in fn.calls for g in facts.resolve_call(fn, c)[:1] if _ngram.is_scorer(facts, g)]
         returned = _ngram._return_reads(fn, None)
         reported = lambda names: bool(fl.forward(names) & returned) or _ngram.reaches_loss(facts, fn, names) is not None
         for i, (c1, g1) in enumerate(scored):
@@ -113,6 +141,42 @@ class Rescoring(Rule):
                                       f"`{facts.code(c2.node.func)}` rescores the per-token outputs of the pass at line {c1.line} "
                                       f"with state built from validation data, and its loss is the one returned")
                     return
+
+    def _after_adaptation(self, ctx, facts, fn):
+        """A full evaluation of the adapted model after score-first TTT, whose result is reported."""
+        sites = _adapting_calls(facts, fn)
+        if not sites:
+            return
+        scorers = [(c, g) for c in fn.calls for g in facts.resolve_call(fn, c)[:1] if _ngram.is_scorer(facts, g)]
+        for c1, adapted in sites:
+            model_names = _model_args(c1)
+            if not model_names:
+                continue
+            for c2, g2 in scorers:
+                if (c2.line, c2.col) <= (c1.line, c1.col) or _exclusive(c1, c2) or c2.node is c1.node:
+                    continue
+                if set(c1.ctx.loops) & set(c2.ctx.loops):
+                    continue
+                shared = {n for n in _model_args(c2) & model_names
+                          if flow.definition(facts, fn, n, (c2.line, c2.col)) is flow.definition(facts, fn, n, (c1.line, c1.col))}
+                if not shared or not (set().union(*c2.arg_reads, *(k[1] for k in c2.kw_reads)) & facts.val_tainted(fn)):
+                    continue
+                if _restored(facts, fn, adapted, shared, c1, c2):
+                    continue
+                label, last = _ngram.report_of(facts, fn, c2)
+                if label is None:
+                    continue
+                model = sorted(shared)[0]
+                msg = (f"`{facts.code(c2.node.func)}` evaluates `{model}` again after `{adapted.name}` trained it on the "
+                       f"validation tokens it had scored (line {c1.line}); this re-scored result is reported ({label}), "
+                       f"not the first-pass score (Issue #1017 C4: each token is scored once, before any update that "
+                       f"has seen it)")
+                if last:
+                    yield ctx.finding(self, facts, c2.node, msg)
+                else:
+                    yield ctx.finding(self, facts, c2.node, msg + "; a later line also reports a score: a reviewer "
+                                      "must check which one the submission claims", severity=Severity.WARNING)
+                return
 
     def _config_tells(self, ctx):
         for key, s in ctx.config.settings.items():
@@ -145,6 +209,39 @@ class Rescoring(Rule):
                 print(f"final val_loss:{final}")
             """,
             trap="sliding-window overlap and a logged diagnostic eval are not rescoring",
+        ),
+        Example(
+            """
+            import math
+            import torch
+            import torch.nn.functional as F
+            def eval_ttt(model, val_tokens, opt, chunk):
+                loss_sum = torch.zeros((), dtype=torch.float64)
+                tok = torch.zeros((), dtype=torch.float64)
+                for ci in range(val_tokens.numel() // chunk):
+                    piece = val_tokens[ci * chunk:(ci + 1) * chunk + 1]
+                    with torch.inference_mode():
+                        loss_sum += F.cross_entropy(model(piece[:-1]), piece[1:], reduction="sum").double()
+                        tok += chunk
+                    F.cross_entropy(model(piece[:-1]), piece[1:]).backward()
+                    opt.step()
+                return (loss_sum / tok).item()
+            def eval_full(model, val_tokens, temperature):
+                loss_sum = torch.zeros((), dtype=torch.float64)
+                tok = torch.zeros((), dtype=torch.float64)
+                with torch.inference_mode():
+                    for s in range(0, val_tokens.numel() - 1024, 1024):
+                        piece = val_tokens[s:s + 1025]
+                        loss_sum += F.cross_entropy(model(piece[:-1]) / temperature, piece[1:], reduction="sum").double()
+                        tok += 1024
+                return (loss_sum / tok).item()
+            def main(model, val_tokens, opt):
+                pre = eval_full(model, val_tokens, 1.0)
+                print(f"diagnostic pre-ttt val_loss:{pre:.6f}")
+                first = eval_ttt(model, val_tokens, opt, 32768)
+                print(f"final_ttt val_loss:{first:.6f} val_bpb:{first / math.log(2):.8f}")
+            """,
+            trap="a full evaluation before score-first TTT, and the TTT's first-pass score reported",
         ),
     )
     INVALID = (
@@ -191,6 +288,41 @@ class Rescoring(Rule):
             """,
             trap="PR #870 shape: full cache from all of val, then every stored prediction rescored",
             lines=(15,),
+        ),
+        Example(
+            """
+            import math
+            import torch
+            import torch.nn.functional as F
+            def eval_ttt(model, val_tokens, opt, chunk):
+                loss_sum = torch.zeros((), dtype=torch.float64)
+                tok = torch.zeros((), dtype=torch.float64)
+                for ci in range(val_tokens.numel() // chunk):
+                    piece = val_tokens[ci * chunk:(ci + 1) * chunk + 1]
+                    with torch.inference_mode():
+                        loss_sum += F.cross_entropy(model(piece[:-1]), piece[1:], reduction="sum").double()
+                        tok += chunk
+                    F.cross_entropy(model(piece[:-1]), piece[1:]).backward()
+                    opt.step()
+                return (loss_sum / tok).item()
+            def eval_full(model, val_tokens, temperature):
+                loss_sum = torch.zeros((), dtype=torch.float64)
+                tok = torch.zeros((), dtype=torch.float64)
+                with torch.inference_mode():
+                    for s in range(0, val_tokens.numel() - 1024, 1024):
+                        piece = val_tokens[s:s + 1025]
+                        loss_sum += F.cross_entropy(model(piece[:-1]) / temperature, piece[1:], reduction="sum").double()
+                        tok += 1024
+                return (loss_sum / tok).item()
+            def main(model, val_tokens, opt):
+                first = eval_ttt(model, val_tokens, opt, 32768)
+                print(f"ttt first pass val_loss:{first:.6f}")
+                final = eval_full(model, val_tokens, 0.95)
+                print(f"final_ttt_rescored val_loss:{final:.6f} val_bpb:{final / math.log(2):.8f}")
+            """,
+            trap="after score-first TTT the adapted model re-scores all of val (at a post-hoc temperature) and "
+                 "that number is the one logged as the result",
+            lines=(27,),
         ),
         Example(
             """
