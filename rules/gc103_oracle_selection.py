@@ -37,11 +37,43 @@ def _argmax_vs_target(facts, fn, node: cst.CSTNode) -> bool:
     return False
 
 
+PASS_SELECT = {"min", "max", "argmin", "argmax", "sorted", "amin", "amax", "nanmin"}
+
+
+def _val_passes(facts, fn) -> list:
+    """Calls in ``fn`` of a scorer handed validation data: one evaluation pass each."""
+    val = facts.val_tainted(fn)
+    out = []
+    for c in fn.calls:
+        if not (set().union(*c.arg_reads, *(k[1] for k in c.kw_reads)) & val):
+            continue
+        if any(_ngram.is_scorer(facts, g) for g in facts.resolve_call(fn, c)[:1]):
+            out.append(c)
+    return out
+
+
+_KEEPS_MODEL = {"save", "load_state_dict", "deepcopy", "copy_", "state_dict"}
+
+
+def _inside_passes(report, passes) -> bool:
+    """The report sits in a loop that also runs the passes (a progress line, not the final result)."""
+    return any(set(report.ctx.loops) & set(p.ctx.loops) for p in passes)
+
+
+def _describe(facts, calls) -> str:
+    distinct = {id(c.node): c for c in calls}
+    if len(distinct) >= 2:
+        return f"{len(distinct)}"
+    (c,) = distinct.values()
+    return f"repeated `{facts.code(c.node.func)}` (in a loop)"
+
+
 class OracleSelection(Rule):
     id = "GC103"
     name = "oracle-token-selection"
     severity = Severity.ERROR
-    summary = "The scored loss keeps, per token, whichever predictor gave the realised token the lower loss."
+    summary = ("The scored loss keeps, per token, whichever predictor gave the realised token the lower loss; or the "
+               "reported score (or the shipped model) is chosen among evaluation passes by their validation score.")
     rationale = (
         "Choosing between predictors, mixing weights or passes after seeing which one gave the target "
         "the lower loss makes p_t depend on x_t (Issue #1017, C1) and selects among passes (C4). PR #659's "
@@ -50,7 +82,9 @@ class OracleSelection(Rule):
     looks_for = (
         "On the evaluation path: min/max (torch.minimum, np.minimum, min(...)) over two per-token losses of "
         "the realised target; `if new_nll < old_nll:` that rewrites the scored loss; where(nll_a < nll_b, ...); "
-        "gates built from `argmax == target`; each only when the result reaches the scored loss."
+        "gates built from `argmax == target`; each only when the result reaches the scored loss. Across passes: "
+        "min/max/sorted over the results of several validation evaluations (raw, EMA, SWA, checkpoints) that is "
+        "reported, or an `if` comparing them that picks the model, the checkpoint or the reported score."
     )
     traps = (
         "Entropy- or max-prob-based gates (alpha = f(H)) read no target: legal.",
@@ -70,6 +104,66 @@ class OracleSelection(Rule):
         for facts in ctx.facts:
             for fn in _ngram.eval_functions(facts):
                 yield from self._selections(ctx, facts, fn, _ngram.realised_losses(facts, fn))
+            for fn in facts.iter_functions():
+                yield from self._pass_selection(ctx, facts, fn)
+
+    def _pass_selection(self, ctx, facts, fn):
+        """A reported score, or the model that produces it, chosen by comparing validation scores of
+        several evaluation passes (raw / EMA / SWA, several checkpoints, a min over passes)."""
+        passes = _val_passes(facts, fn)
+        if not passes:
+            return
+        fl = _ngram.flow(facts, fn)
+        flows = [(c, fl.forward(_ngram.statement_targets(facts, fn, c.node))) for c in passes]
+
+        def sources(node) -> list:
+            reads = _ngram.value_names(node) | _ngram.names_read(node)
+            inner = {id(d) for d in _ngram._descendants(node)}
+            return [c for c, derived in flows if reads & derived or id(c.node) in inner]
+
+        def several(srcs) -> bool:
+            return len({id(c.node) for c in srcs}) >= 2 or any(c.ctx.loops for c in srcs)
+
+        for c in fn.calls:
+            args = [a.value for a in c.node.args if a.keyword is None]
+            if c.name not in PASS_SELECT or not args:
+                continue
+            srcs = [x for a in args for x in sources(a)]
+            if not srcs or not several(srcs):
+                continue
+            held = fl.forward(_ngram.statement_targets(facts, fn, c.node))
+            label, _, by = _ngram.reported(facts, fn, held, c.node)
+            if label is None or (by is not None and _inside_passes(by, srcs)):
+                continue  # a best-so-far printed beside each periodic evaluation is progress, not the result
+            yield ctx.finding(self, facts, c.node, (
+                f"`{facts.code(c.node)[:80]}` reports the best of {_describe(facts, srcs)} validation scores "
+                f"({label}): selecting among evaluation passes by their score on the scored tokens is an "
+                f"oracle choice (Issue #1017 C4)"))
+        for node, start, body_end, _else_start, end in fn.ifs:
+            for comp in _ngram._descendants(node.test):
+                if not (isinstance(comp, cst.Comparison) and len(comp.comparisons) == 1
+                        and isinstance(comp.comparisons[0].operator, ORDER_OPS)):
+                    continue
+                left, right = sources(comp.left), sources(comp.comparisons[0].comparator)
+                srcs = left + right
+                # both sides are passes, or one pass repeated in a loop against a best-so-far
+                if not srcs or not several(srcs) or not ((left and right) or any(c.ctx.loops for c in srcs)):
+                    continue
+                written = {t for e in fl.edges if start < e.line <= end for t in e.targets}
+                chosen = {t for t in written if not any(t in d for _, d in flows)}
+                saved = [k for k in fn.calls if start < k.line <= end and k.name in _KEEPS_MODEL]
+                label, _, by = _ngram.reported(facts, fn, fl.forward(written))
+                if label is not None and by is not None and _inside_passes(by, srcs):
+                    label = None
+                if not (chosen or saved or label):
+                    continue
+                what = (f"`{sorted(chosen)[0]}`" if chosen else
+                        f"the checkpoint `{facts.code(saved[0].node)[:60]}` keeps" if saved else "the reported score")
+                yield ctx.finding(self, facts, node.test, (
+                    f"`if {facts.code(node.test)}:` chooses {what} by comparing validation scores of "
+                    f"{_describe(facts, srcs)} evaluation passes: the submission is selected on the tokens "
+                    f"it is scored on (Issue #1017 C4: no selecting among runs or passes)"))
+                break
 
     def _selections(self, ctx, facts, fn, lossy):
         fl = _ngram.flow(facts, fn)
@@ -146,6 +240,56 @@ class OracleSelection(Rule):
             """,
             trap="log-sum-exp mixture uses max as a stabiliser",
         ),
+        Example(
+            """
+            import math
+            import torch
+            import torch.nn.functional as F
+            def eval_val(model, val_tokens):
+                loss_sum = torch.zeros((), dtype=torch.float64)
+                tok = torch.zeros((), dtype=torch.float64)
+                with torch.inference_mode():
+                    for s in range(0, val_tokens.numel() - 1024, 1024):
+                        piece = val_tokens[s:s + 1025]
+                        loss_sum += F.cross_entropy(model(piece[:-1]), piece[1:], reduction="sum").double()
+                        tok += 1024
+                return (loss_sum / tok).item()
+            def main(model, ema_model, val_tokens, train_loss, ema_train_loss):
+                chosen = ema_model if ema_train_loss < train_loss else model
+                print(f"diagnostic raw val_loss:{eval_val(model, val_tokens):.6f}")
+                final = eval_val(chosen, val_tokens)
+                print(f"final val_loss:{final:.6f} val_bpb:{final / math.log(2):.8f}")
+            """,
+            trap='EMA or raw weights chosen by the training loss; a diagnostic raw evaluation logged beside the final one',
+        ),
+        Example(
+            """
+            import math
+            import torch
+            import torch.nn.functional as F
+            def eval_val(model, val_tokens):
+                loss_sum = torch.zeros((), dtype=torch.float64)
+                tok = torch.zeros((), dtype=torch.float64)
+                with torch.inference_mode():
+                    for s in range(0, val_tokens.numel() - 1024, 1024):
+                        piece = val_tokens[s:s + 1025]
+                        loss_sum += F.cross_entropy(model(piece[:-1]), piece[1:], reduction="sum").double()
+                        tok += 1024
+                return (loss_sum / tok).item()
+            def train(model, opt, batches, val_tokens, steps):
+                best = float("inf")
+                for step in range(steps):
+                    model(*batches.next()).backward()
+                    opt.step()
+                    if step % 500 == 0:
+                        v = eval_val(model, val_tokens)
+                        best = min(best, v)
+                        print(f"step:{step} val_loss:{v:.4f} best_val_loss:{best:.4f}")
+                final = eval_val(model, val_tokens)
+                print(f"final val_loss:{final:.6f}")
+            """,
+            trap='a best-so-far printed beside periodic validation is progress, not the reported result',
+        ),
     )
     INVALID = (
         Example(
@@ -194,5 +338,51 @@ class OracleSelection(Rule):
             """,
             trap="gate built from argmax == target",
             lines=(5,),
+        ),
+        Example(
+            """
+            import math
+            import torch
+            import torch.nn.functional as F
+            def eval_val(model, val_tokens):
+                loss_sum = torch.zeros((), dtype=torch.float64)
+                tok = torch.zeros((), dtype=torch.float64)
+                with torch.inference_mode():
+                    for s in range(0, val_tokens.numel() - 1024, 1024):
+                        piece = val_tokens[s:s + 1025]
+                        loss_sum += F.cross_entropy(model(piece[:-1]), piece[1:], reduction="sum").double()
+                        tok += 1024
+                return (loss_sum / tok).item()
+            def main(model, ema_model, swa_model, val_tokens):
+                raw = eval_val(model, val_tokens)
+                ema = eval_val(ema_model, val_tokens)
+                swa = eval_val(swa_model, val_tokens)
+                best = min(raw, ema, swa)
+                print(f"final val_loss:{best:.6f} val_bpb:{best / math.log(2):.8f}")
+            """,
+            trap='the reported score is the minimum over three evaluation passes (raw, EMA, SWA)', lines=(17,),
+        ),
+        Example(
+            """
+            import math
+            import torch
+            import torch.nn.functional as F
+            def eval_val(model, val_tokens):
+                loss_sum = torch.zeros((), dtype=torch.float64)
+                tok = torch.zeros((), dtype=torch.float64)
+                with torch.inference_mode():
+                    for s in range(0, val_tokens.numel() - 1024, 1024):
+                        piece = val_tokens[s:s + 1025]
+                        loss_sum += F.cross_entropy(model(piece[:-1]), piece[1:], reduction="sum").double()
+                        tok += 1024
+                return (loss_sum / tok).item()
+            def main(model, ema_model, val_tokens):
+                if eval_val(ema_model, val_tokens) < eval_val(model, val_tokens):
+                    chosen = ema_model
+                else:
+                    chosen = model
+                torch.save(chosen.state_dict(), "final_model.pt")
+            """,
+            trap='the shipped weights (EMA or raw) are chosen by their validation loss', lines=(14,),
         ),
     )
