@@ -42,6 +42,7 @@ _SEPARATOR = re.compile(r"^={20,}\s*$")
 _CODE_START = re.compile(r'^(import |from \S+ import |"""|\'\'\'|#!|Source code:)')
 # Mid-listing starts (a listing cut by a log rotation): a comment, decorator or definition line.
 _CODE_RESTART = re.compile(r"^(#|@\w|def |class |if __name__|\s+(def|class|return|for|while|try:|except|with|elif) )")
+_CODE_BEGIN = re.compile(_CODE_START.pattern + "|" + _CODE_RESTART.pattern)
 _CODE_LINE = re.compile(r"^\s*(def |class |import |from \S+ import |@torch|@triton|@dataclass|if __name__)")
 # Lines a script prints about itself right after a listing: they end a code region even without a
 # ``====`` separator (ternary/binary/JEPA/XNOR logs go straight from source to log).
@@ -101,39 +102,46 @@ def clean_lines(source: LogSource) -> Iterator[Line]:
     ``====`` separator or to the first line that looks like the script's own log output.
     """
     ahead: collections.deque[tuple[str, bool]] = collections.deque()  # lines i..i+39, is-code flag
+    append, popleft = ahead.append, ahead.popleft
+    code_line, code_begin, ts, marker = _CODE_LINE.match, _CODE_BEGIN.match, _TS.match, CORPUS_MARKER
     code_ahead = 0
-    source_lines = raw_lines(source)
-    exhausted = False
+    source_lines = iter(raw_lines(source))
     in_code = False
     i = 0
-    while True:
-        while not exhausted and len(ahead) < 40:
-            nxt = next(source_lines, None)
-            if nxt is None:
-                exhausted = True
-                break
-            flag = bool(_CODE_LINE.match(nxt))
-            ahead.append((nxt, flag))
-            code_ahead += flag
-        if not ahead:
-            return
-        s, flag = ahead[0]
+    for nxt in source_lines:  # fill the window: lines i..i+39
+        flag = code_line(nxt) is not None
+        append((nxt, flag))
+        code_ahead += flag
+        if len(ahead) == 40:
+            break
+    while ahead:
+        s, flag = popleft()
         window_code = code_ahead
-        ahead.popleft()
         code_ahead -= flag
+        nxt = next(source_lines, None)
+        if nxt is not None:
+            flag = code_line(nxt) is not None
+            append((nxt, flag))
+            code_ahead += flag
         i += 1
-        s = s.replace("\x00", "")
+        if "\x00" in s:
+            s = s.replace("\x00", "")
+        is_marker = "[golfcheck-corpus" in s and s.strip() == marker
         if in_code:
-            if _SEPARATOR.match(s) or _LOG_RESUME.match(_TS.sub("", s, count=1)) or s.strip() == CORPUS_MARKER:
+            if _SEPARATOR.match(s) or is_marker or _LOG_RESUME.match(_strip_ts(s) if ts(s) else s):
                 in_code = False
             else:
                 continue
-        if s.strip() == CORPUS_MARKER:
+        if is_marker:
             continue
-        if (_CODE_START.match(s) or _CODE_RESTART.match(s)) and window_code >= 3:
+        if window_code >= 3 and code_begin(s):
             in_code = True
             continue
-        yield Line(i, _TS.sub("", s, count=1))
+        yield Line(i, _strip_ts(s) if ts(s) else s)
+
+
+def _strip_ts(s: str) -> str:
+    return _TS.sub("", s, count=1)
 
 
 # ------------------------------------------------------------------ hyperparameter echoes
@@ -888,7 +896,10 @@ def parse_log(source: LogSource, path: str = "") -> LogFile:
                        "golfcheck parses (the largest merged record's log has 205 KB)", size=size)
     digest, size, nul = _digest(source)
     problem = "binary content (NUL bytes)" if nul else ""
-    is_header = _header_kind(clean_lines(source))
+    # the header kind needs a count over the cleaned lines: a cheap pass over the raw lines first
+    # (a superset of them) settles most files, where no kind occurs twice
+    is_header = _header_kind(clean_lines(source)) if _header_kind(
+        Line(0, _strip_ts(t)) for t in raw_lines(source) if "yperparam" in t or "seed" in t) else None
     runs: list[Run] = []
     parser = _RunParser(path, 0)
     seen_header = has_output = False
