@@ -88,12 +88,13 @@ def _gc_paused():
     try:
         yield
     finally:
-        from golfcheck.facts import clear_memos
+        if not _DISPOSABLE:  # a forked worker exits next: nothing to free
+            from golfcheck.facts import clear_memos
 
-        clear_memos()
-        if was:
-            gc.enable()
-            gc.collect(0)
+            clear_memos()
+            if was:
+                gc.enable()
+                gc.collect(0)
 
 
 def audit_unit(unit: Unit, options: Options) -> tuple[list[Finding], list[str]]:
@@ -108,8 +109,8 @@ def _audit_unit(unit: Unit, options: Options) -> tuple[list[Finding], list[str]]
     try:
         findings = run_rules(ctx)
     finally:
-        for facts in ctx.facts:  # rules' memos point back at their facts: break the cycles so
-            facts.release()      # the parsed tree is freed now, not by a collection over all of it
+        for facts in ctx.facts if not _DISPOSABLE else ():  # rules' memos point back at their facts:
+            facts.release()  # break the cycles so the tree is freed now, not by a collection over all of it
     if options.history:
         from golfcheck.history import apply_history, record_date
 
@@ -159,6 +160,13 @@ def _time_limit(seconds: float | None):
 
 
 HARD_DEADLINE_GRACE_S = 5.0  # after the unit's own timeout, before the worker is killed
+_DISPOSABLE = False  # True in a forked worker, which exits after one unit (no cleanup needed)
+
+
+def _disposable_worker(args):
+    global _DISPOSABLE
+    _DISPOSABLE = True
+    return _worker(args)
 
 
 def _run_unit(args):
@@ -170,7 +178,7 @@ def _run_unit(args):
     # the child's own alarm (options.timeout) ends a Python-level hang with the usual message; this
     # deadline is for native code, which no Python signal handler interrupts
     hard = None if not options.timeout else options.timeout + max(HARD_DEADLINE_GRACE_S, 0.1 * options.timeout)
-    outcome = isolation.run(_worker, args, timeout=hard, memory_mb=options.memory)
+    outcome = isolation.run(_disposable_worker, args, timeout=hard, memory_mb=options.memory)
     if outcome.ok:
         return outcome.value
     from golfcheck.findings import Severity
