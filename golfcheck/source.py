@@ -39,7 +39,7 @@ MAX_DEPTH = 6  # nested wrappers
 MAX_SOURCE_CHARS = 2_000_000  # a file or decoded payload bigger than this is not parsed (largest merged record: 158 KB)
 MAX_NODES = 150_000  # CPython AST nodes of one source (the 3,753-line largest merged record has 21,534)
 MAX_SOURCE_BYTES = 4 * MAX_SOURCE_CHARS  # a file is not even read past this (UTF-8: at most 4 bytes a character)
-MAX_UNIT_NODES = 300_000  # all the sources of one unit together (a file, its payloads, siblings, imports)
+MAX_UNIT_NODES = 200_000  # all the sources of one unit together (a file, its payloads, siblings, imports)
 MAX_NESTING = 150  # depth of the tree libcst builds (a 3,781-line record train_gpt.py measures 18); libcst
 # slows superlinearly with depth and its native parser overflows its stack on chains ~8,000 deep
 DECODED_CAP = 16 * 1024 * 1024  # no honest train_gpt.py decodes to more than this; also bounds every
