@@ -2,6 +2,7 @@
 
 from golfcheck.findings import Finding, Severity
 from golfcheck.rule import Example, Rule, Ruling
+from golfcheck.runconfig import truthy
 
 
 def _shown(value) -> str:
@@ -12,7 +13,7 @@ class LogEchoDisagrees(Rule):
     id = "GC004"
     name = "log-echo-disagrees"
     severity = Severity.WARNING
-    summary = "A log echoes a setting that turns a code path on or off against the code default and run command."
+    summary = "A log echoes a setting that switches a code path off against the code default and run command."
     rationale = (
         "The effective run configuration decides whether a flagged path is reported as an error or as a "
         "dormant note. Logs are written by the submitter: a log line may confirm what ran, but a lone "
@@ -28,6 +29,9 @@ class LogEchoDisagrees(Rule):
         "An echo that switches a path off in a run without a final val_bpb line is not taken at all: "
         "the path stays on, and its findings stay errors.",
         "Numbers that differ but agree in truthiness (seq_len 1024 vs 2048) are not disagreements here.",
+        "An echo that turns on a path the code and command leave off is a note: the path is audited as "
+        "on, so it can only make the verdict stricter (merged records whose README command omits a "
+        "flag the run used look like this).",
     )
     rulings = (Ruling("DESIGN.md: a path disabled in the effective run config is a note (dormant)",
                       "https://github.com/openai/parameter-golf/issues/1017",
@@ -36,7 +40,12 @@ class LogEchoDisagrees(Rule):
     def check(self, ctx):
         out = []
         for c in getattr(ctx.config, "conflicts", ()):
-            if c.taken:
+            switches_on = c.taken and not truthy(c.before)
+            if switches_on:
+                msg = (f"{c.log} echoes {c.key}: {c.value} where the code and run command give {_shown(c.before)} "
+                       f"({c.before_source}): the path is audited as on, as the log says it ran; the README "
+                       "command should set it")
+            elif c.taken:
                 msg = (f"{c.log} echoes {c.key}: {c.value} but the code and run command give {_shown(c.before)} "
                        f"({c.before_source}); the echo is taken because that run carries its scored result: "
                        "check that the README command reproduces the scored run")
@@ -44,7 +53,8 @@ class LogEchoDisagrees(Rule):
                 msg = (f"{c.log} echoes {c.key}: {c.value}, which would switch off a path that the code and run "
                        f"command turn on ({_shown(c.before)}, {c.before_source}), but that run carries no scored "
                        "result: the echo is not taken and the path counts as on")
-            out.append(Finding(self.id, self.severity, c.log, c.line, 0, msg, ruling=self.ruling_text()))
+            severity = Severity.NOTE if switches_on else self.severity
+            out.append(Finding(self.id, severity, c.log, c.line, 0, msg, ruling=self.ruling_text()))
         return out
 
     VALID = (
@@ -85,5 +95,15 @@ class LogEchoDisagrees(Rule):
                                       "final_int8_zlib_roundtrip_exact val_loss:2.00000000 val_bpb:1.20000000\n"},
             trap="a scored run that ran with the path off although the code turns it on",
             lines=(2,),
+        ),
+        Example(
+            """
+            import os
+            USE_NGRAM = bool(int(os.environ.get("USE_NGRAM", "0")))
+            """,
+            files={"train_seed1.log": "Hyperparameters:\n  use_ngram: 1\n"
+                                      "final_int8_zlib_roundtrip_exact val_loss:2.00000000 val_bpb:1.20000000\n"},
+            trap="the log turns on a path the command leaves off: audited as on, a note",
+            severity=Severity.NOTE, lines=(2,),
         ),
     )

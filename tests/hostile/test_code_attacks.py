@@ -15,7 +15,7 @@ import pytest
 import attacks as A
 import golfcheck.api as api
 import golfcheck.source as source
-from conftest import golfcheck_cli
+from hostile_helpers import golfcheck_cli
 from golfcheck.api import audit_paths
 from golfcheck.engine import Options
 from golfcheck.findings import Severity

@@ -8,7 +8,7 @@ import os
 import pytest
 
 import attacks as A
-from conftest import golfcheck_cli
+from hostile_helpers import golfcheck_cli
 from golfcheck import logs
 from golfcheck.api import audit_paths
 from golfcheck.checks.folder import check_folder
