@@ -12,10 +12,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
+from golfcheck import isolation
 from golfcheck.engine import Options, build_context, run_rules
 from golfcheck.errors import GolfcheckError
 from golfcheck.findings import Finding, Report, sort_key
-from golfcheck.submission import SKIP_DIRS, load_submission
+from golfcheck.submission import SKIP_DIRS, is_regular, load_submission
 
 FOLDER_MARKERS = ("README.md", "submission.json")
 
@@ -48,15 +49,18 @@ def discover(paths: Iterable[str | Path]) -> list[Unit]:
         if p.is_file():
             units.append(Unit(p.parent, (p.name,), False, str(p.parent) if str(p.parent) != "." else ""))
             continue
+        if not p.is_dir():
+            raise GolfcheckError("not a regular file or folder (a FIFO, socket or device is never read)", str(arg))
         if _is_submission_folder(p) and any(p.glob("*.py")):
-            code = tuple(sorted(str(f.relative_to(p)) for f in p.rglob("*.py") if not (set(f.relative_to(p).parts) & SKIP_DIRS) and not f.is_symlink()))
+            code = tuple(sorted(str(f.relative_to(p)) for f in p.rglob("*.py")
+                                if not (set(f.relative_to(p).parts) & SKIP_DIRS) and is_regular(f)))
             units.append(Unit(p, code, True, str(p)))
             continue
         # a tree of many submissions or loose files: group .py files by their nearest folder
         by_dir: dict[Path, list[str]] = {}
         for f in sorted(p.rglob("*.py")):
             rel_parts = f.relative_to(p).parts
-            if set(rel_parts) & SKIP_DIRS or f.is_symlink():
+            if set(rel_parts) & SKIP_DIRS or not is_regular(f):
                 continue
             by_dir.setdefault(f.parent, []).append(f.name)
         for d, names in sorted(by_dir.items()):
@@ -84,12 +88,13 @@ def _gc_paused():
     try:
         yield
     finally:
-        from golfcheck.facts import clear_memos
+        if not _DISPOSABLE:  # a forked worker exits next: nothing to free
+            from golfcheck.facts import clear_memos
 
-        clear_memos()
-        if was:
-            gc.enable()
-            gc.collect(0)
+            clear_memos()
+            if was:
+                gc.enable()
+                gc.collect(0)
 
 
 def audit_unit(unit: Unit, options: Options) -> tuple[list[Finding], list[str]]:
@@ -104,8 +109,8 @@ def _audit_unit(unit: Unit, options: Options) -> tuple[list[Finding], list[str]]
     try:
         findings = run_rules(ctx)
     finally:
-        for facts in ctx.facts:  # rules' memos point back at their facts: break the cycles so
-            facts.release()      # the parsed tree is freed now, not by a collection over all of it
+        for facts in ctx.facts if not _DISPOSABLE else ():  # rules' memos point back at their facts:
+            facts.release()  # break the cycles so the tree is freed now, not by a collection over all of it
     if options.history:
         from golfcheck.history import apply_history, record_date
 
@@ -154,6 +159,38 @@ def _time_limit(seconds: float | None):
         signal.signal(signal.SIGALRM, previous)
 
 
+HARD_DEADLINE_GRACE_S = 5.0  # after the unit's own timeout, before the worker is killed
+_DISPOSABLE = False  # True in a forked worker, which exits after one unit (no cleanup needed)
+
+
+def _disposable_worker(args):
+    global _DISPOSABLE
+    _DISPOSABLE = True
+    return _worker(args)
+
+
+def _run_unit(args):
+    """Audit one unit in a forked child (see golfcheck.isolation): a native crash, a breach of the
+    memory cap or a hang inside native code becomes a GC002 for this unit, never a dead run."""
+    unit, options = args
+    if not options.isolate or not isolation.available():
+        return _worker(args)
+    # the child's own alarm (options.timeout) ends a Python-level hang with the usual message; this
+    # deadline is for native code, which no Python signal handler interrupts
+    hard = None if not options.timeout else options.timeout + max(HARD_DEADLINE_GRACE_S, 0.1 * options.timeout)
+    outcome = isolation.run(_disposable_worker, args, timeout=hard, memory_mb=options.memory)
+    if outcome.ok:
+        return outcome.value
+    from golfcheck.findings import Severity
+
+    path = _join(unit.display_root, unit.code[0]) if unit.code else unit.display_root
+    files = [_join(unit.display_root, rel) for rel in unit.code]
+    what = "folder" if unit.folder else "file"
+    return [Finding("GC002", Severity.WARNING, path, 1, 0,
+                    f"golfcheck's analysis of this {what} {outcome.failure}: a human must read it",
+                    ruling="golfcheck policy: code the tool could not check needs a human reviewer")], files
+
+
 def _worker(args):
     unit, options = args
     try:
@@ -169,6 +206,14 @@ def _worker(args):
                         f"{options.timeout:g} s (--timeout): a human must read it")], files
     except GolfcheckError:
         raise
+    except MemoryError:
+        from golfcheck.findings import Severity
+
+        path = _join(unit.display_root, unit.code[0]) if unit.code else unit.display_root
+        cap = f" (its memory cap is {options.memory:,.0f} MiB)" if options.memory else ""
+        return [Finding("GC002", Severity.WARNING, path, 1, 0,
+                        f"golfcheck's analysis of this {'folder' if unit.folder else 'file'} ran out of memory{cap}: "
+                        "a human must read it")], [_join(unit.display_root, rel) for rel in unit.code]
     except Exception as exc:  # noqa: BLE001 - never lose the rest of a batch to one file
         from golfcheck.findings import Severity
 
@@ -198,7 +243,7 @@ def _signature(unit: Unit) -> str | None:
     total = 0
     try:
         for p in sorted(unit.root.rglob("*")):
-            if p.is_symlink() or not p.is_file() or set(p.relative_to(unit.root).parts) & SKIP_DIRS:
+            if not is_regular(p) or set(p.relative_to(unit.root).parts) & SKIP_DIRS:
                 continue
             total += p.stat().st_size
             if total > SIGNATURE_MAX_BYTES:
@@ -217,7 +262,7 @@ def _reuse(result: tuple[list[Finding], list[str]], source: Unit, unit: Unit, op
     out = []
     for f in findings:
         if old and not f.path.startswith(old):
-            return _worker((unit, options))
+            return _run_unit((unit, options))
         out.append(replace(f, path=_join(unit.display_root, f.path[len(old):])))
     return out, [_join(unit.display_root, rel) for rel in unit.code]
 
@@ -249,12 +294,12 @@ def audit_paths(
     done: dict[int, tuple[list[Finding], list[str]]] = {}
     if jobs == 1:
         for n, i in enumerate(todo, 1):
-            done[i] = _worker((units[i], options))
+            done[i] = _run_unit((units[i], options))
             if progress:
                 progress(n, len(todo))
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = pool.map(_worker, [(units[i], options) for i in todo], chunksize=1)
+            results = pool.map(_run_unit, [(units[i], options) for i in todo], chunksize=1)
             for n, (i, res) in enumerate(zip(todo, results), 1):
                 done[i] = res
                 if progress:

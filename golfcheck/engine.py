@@ -19,7 +19,7 @@ from typing import Iterable
 
 import libcst as cst
 
-from golfcheck.config import DEFAULT_UNIT_TIMEOUT
+from golfcheck.config import DEFAULT_UNIT_MEMORY_MB, DEFAULT_UNIT_TIMEOUT
 from golfcheck.facts import Facts
 from golfcheck.findings import Finding, Severity
 from golfcheck.runconfig import RunConfig, log_aliases, resolve, settings_from_code, settings_from_facts  # noqa: F401
@@ -27,7 +27,7 @@ from golfcheck.source import Normaliser, native_file_findings
 
 SUPPRESSION = re.compile(r"#\s*golfcheck:\s*ignore(?:\[(?P<codes>[^\]]*)\])?(?P<reason>.*)$")
 # Rules whose findings come from code and may be dormant; folder-evidence rules are never downgraded.
-NEVER_DORMANT = {"GC001", "GC002", "GC003", "GC503", "GC507", "GC508"}
+NEVER_DORMANT = {"GC001", "GC002", "GC003", "GC004", "GC503", "GC507", "GC508"}
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,8 @@ class Options:
     # which rules run: ("code",) for `golfcheck audit` (the code question); `check` and `gate` add
     # "folder" (size, logs, seeds, submission.json, layout: see Rule.scope)
     scopes: tuple[str, ...] = ("code",)
+    memory: float | None = DEFAULT_UNIT_MEMORY_MB  # MiB one unit may allocate; None = no cap
+    isolate: bool = True  # audit each unit in a forked child (golfcheck.isolation) where the OS can
 
 
 @dataclass
@@ -67,17 +69,28 @@ class AuditContext:
     def readme(self) -> tuple[str, str] | None:
         sub = self.submission
         f = getattr(sub, "readme", None) if sub else None
-        return (f.rel, f.text) if f else None
+        return (f.rel, _head(f)) if f else None
 
     @cached_property
     def run_scripts(self) -> list[tuple[str, str]]:
         sub = self.submission
-        return [(f.rel, f.text) for f in getattr(sub, "run_scripts", [])] if sub else []
+        return [(f.rel, _head(f)) for f in getattr(sub, "run_scripts", [])] if sub else []
 
     @cached_property
     def logs(self) -> list[tuple[str, str]]:
-        sub = self.submission
-        return [(f.rel, f.text) for f in getattr(sub, "logs", [])] if sub else []
+        """(path, text) of every log small enough to parse (a bigger one is reported by the folder
+        checks and never read whole: rules scan these texts line by line)."""
+        from golfcheck.logs import MAX_LOG_BYTES
+
+        out = []
+        for f in getattr(self.submission, "logs", []) if self.submission else []:
+            try:
+                if f.path.stat().st_size > MAX_LOG_BYTES:
+                    continue
+            except OSError:
+                continue
+            out.append((f.rel, f.text))
+        return out
 
     @cached_property
     def other_code(self) -> list[tuple[str, str]]:
@@ -96,6 +109,20 @@ class AuditContext:
             rule.id, severity or rule.severity, facts.path, line, col, message,
             ruling=rule.ruling_text(), in_payload=facts.source.in_payload, evidence=evidence,
         )
+
+
+MAX_COMMAND_TEXT = 1024 * 1024  # a README or run script is read for run commands up to here (real: < 50 KB)
+
+
+def _head(f) -> str:
+    """The start of a README or run script: a huge one must not exhaust the audit (and so turn every
+    finding of the unit into a single GC002); the folder checks report its size."""
+    from golfcheck.submission import read_text
+
+    try:
+        return read_text(f.path, MAX_COMMAND_TEXT)
+    except Exception:  # noqa: BLE001 - unreadable: no commands
+        return ""
 
 
 def _selected(rule_id: str, select: Iterable[str], ignore: Iterable[str]) -> bool:

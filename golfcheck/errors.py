@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 
 class GolfcheckError(Exception):
     """Bad input or usage: the CLI prints ``golfcheck: <path>: <problem>`` and exits 2."""
@@ -13,3 +16,20 @@ class GolfcheckError(Exception):
 
     def __str__(self) -> str:
         return f"{self.path}: {self.problem}" if self.path else self.problem
+
+
+@contextmanager
+def reading(path) -> Iterator[None]:
+    """Tag an unexpected exception raised inside with the file or folder being read, so that the CLI's
+    last line of defence can name it (``golfcheck: <path>: internal error: ...``)."""
+    try:
+        yield
+    except GolfcheckError:
+        raise
+    except Exception as exc:
+        if getattr(exc, "golfcheck_path", None) is None:
+            try:
+                exc.golfcheck_path = str(path)
+            except AttributeError:  # pragma: no cover - exceptions without a __dict__
+                pass
+        raise

@@ -7,7 +7,12 @@ folder checks see the track and the folder name), refusing symlinks, submodules 
 
 Findings of its own:
 - GC507: the PR changes something other than one new folder under ``records/<track>/``.
-- GC508: a symlink, submodule, escaping path, oversized or unexpected binary file in the PR.
+- GC508: a symlink, submodule, escaping path, oversized or unexpected binary file in the PR, and
+  hostile layouts: an empty path component, a file and a folder of the same name, pathspec magic or
+  control characters in a name, trees git itself refuses to read. The gate still writes its report.
+
+Paths are always passed to git literally (``GIT_LITERAL_PATHSPECS``), and the folder checks run in
+a forked child (golfcheck.isolation): a crash there is a GC002 finding, not a lost report.
 """
 
 from __future__ import annotations
@@ -84,19 +89,40 @@ def unsafe_rel(rel: str) -> bool:
     return rel.startswith("/") or "\\" in rel or any(part in ("", ".", "..") for part in rel.split("/"))
 
 
+def hostile_name(path: str) -> str | None:
+    """Why a path in a PR is a hostile layout (None: it is not): an empty component, pathspec magic,
+    control characters."""
+    parts = path.split("/")
+    if any(part == "" for part in parts):
+        return "has an empty path component"
+    if any(part.startswith(":") for part in parts):
+        return "has a name starting with ':' (git pathspec magic)"
+    if any(ord(c) < 32 or ord(c) == 127 for c in path):
+        return "has a control character in its name"
+    return None
+
+
 # ------------------------------------------------------------------ git plumbing
+class TreeError(GolfcheckError):
+    """git refused to read the PR's objects (a malformed tree): a GC508 finding, not a usage error."""
+
+
 def git(repo: str | Path, *args: str, text: bool = True) -> str | bytes:
-    """Run one git command (argument list, no shell) and return its stdout; failures exit 2."""
+    """Run one git command (argument list, no shell) and return its stdout; failures exit 2.
+
+    Paths are literal: a file named ``:(exclude)x`` is that file, not pathspec magic."""
+    env = {**os.environ, "GIT_LITERAL_PATHSPECS": "1"}
     try:
         proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, timeout=GIT_TIMEOUT_S,
-                              check=False)
+                              check=False, env=env)
     except FileNotFoundError:
         raise GolfcheckError("git is not installed") from None
     except subprocess.TimeoutExpired:
         raise GolfcheckError(f"git {args[0]} timed out", str(repo)) from None
     if proc.returncode != 0:
         msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GolfcheckError(f"git {' '.join(args[:2])} failed: {msg[-1] if msg else proc.returncode}", str(repo))
+        error = TreeError if args and args[0] in ("diff", "ls-tree", "cat-file") else GolfcheckError
+        raise error(f"git {' '.join(args[:2])} failed: {msg[-1] if msg else proc.returncode}", str(repo))
     return proc.stdout.decode("utf-8", "surrogateescape") if text else proc.stdout
 
 
@@ -220,7 +246,12 @@ def layout_findings(repo, base: str, groups: dict[str, list[Change]], outside: l
         out.append(_f("GC507", Severity.ERROR, "records",
                       "the PR adds no folder under records/track_10min_16mb/ or records/track_non_record_16mb/",
                       GC507_RULING))
-    return out, (fresh[0] if len(fresh) == 1 else None)
+    chosen = fresh[0] if len(fresh) == 1 else None
+    for c in [*outside, *(c for chs in groups.values() for c in chs)]:
+        why = hostile_name(c.path)
+        if why and not (chosen and c.path.startswith(chosen + "/")):  # the chosen folder: see materialise
+            out.append(_f("GC508", Severity.ERROR, c.path, f"{c.path!r} {why}: a hostile layout", GC508_RULING))
+    return out, chosen
 
 
 def link_findings(repo, head: str, paths: list[str]) -> list[Finding]:
@@ -251,10 +282,22 @@ def materialise(repo, head: str, folder: str, dest_root: Path, max_file: int = M
     findings: list[Finding] = []
     listing: list[dict] = []
     total = 0
+    written: set[str] = set()  # files written, and (as "dir/") the folders they need
     for e in tree(repo, head, folder):
         rel = e.path[len(folder) + 1:]
         row = {"path": e.path, "mode": e.mode, "bytes": e.size, "copied": False}
         listing.append(row)
+        why = hostile_name(rel)
+        if why:
+            findings.append(_f("GC508", Severity.ERROR, e.path, f"{rel!r} {why}: a hostile layout; not read",
+                               GC508_RULING))
+            continue
+        parents = {"/".join(rel.split("/")[:i]) for i in range(1, rel.count("/") + 1)}
+        if rel in written or f"{rel}/" in written or parents & written:
+            findings.append(_f("GC508", Severity.ERROR, e.path,
+                               f"{rel!r} clashes with another entry of the same name (a file and a folder, or a "
+                               "duplicate): a malformed tree; not read", GC508_RULING))
+            continue
         if e.mode == "120000":
             target = blob(repo, e.sha)[:4096].decode("utf-8", "replace")
             findings.append(_f("GC508", Severity.ERROR, e.path, symlink_problem(rel, target), GC508_RULING))
@@ -288,8 +331,15 @@ def materialise(repo, head: str, folder: str, dest_root: Path, max_file: int = M
         for sev, msg in file_problems(rel, len(data), data[:HEAD_BYTES], max_file):
             findings.append(_f("GC508", sev, e.path, msg, GC508_RULING))
         target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        except OSError as exc:
+            findings.append(_f("GC508", Severity.ERROR, e.path, f"{rel!r} cannot be written as a plain file "
+                               f"({exc.strerror or exc}): a hostile layout; not read", GC508_RULING))
+            continue
+        written.add(rel)
+        written.update(f"{p}/" for p in parents)
         row["copied"] = True
     return dest, findings, listing
 
@@ -319,43 +369,79 @@ def dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
+GATE_CHECK_TIMEOUT_S = 900  # the folder checks together (the audit inside has its own per-unit limit)
+GATE_CHECK_MEMORY_MB = 2048  # the folder checks besides the audit (which has its own per-unit cap)
+
+
 def run_gate(repo: str | Path, base: str, head: str, max_file: int = MAX_FILE_BYTES,
              max_total: int = MAX_TOTAL_BYTES) -> GateResult:
-    """Gate one PR: layout of the diff, then all folder checks on the new folder's copy."""
-    from golfcheck.checks.folder import check_folder
+    """Gate one PR: layout of the diff, then all folder checks on the new folder's copy.
 
+    Bad arguments (not a repository, an unknown revision) raise GolfcheckError; everything the PR
+    itself contains - trees git refuses to read included - becomes a finding.
+    """
     repo = Path(repo)
     git(repo, "rev-parse", "--git-dir")  # a clear error when DIR is not a repository
     base_sha, head_sha = resolve(repo, base), resolve(repo, head)
-    chs = changes(repo, base_sha, head_sha)
-    groups, outside = new_folders(chs)
-    findings, folder = layout_findings(repo, base_sha, groups, outside)
-    findings.extend(link_findings(repo, head_sha, [c.path for c in chs if c.status != "D" and not (
-        folder and c.path.startswith(folder + "/"))]))
     result = GateResult(Report())
-    info = {"base": base_sha, "head": head_sha, "folder": folder, "track": None, "profile": None,
-            "changes": [{"status": c.status, "path": c.path} for c in chs], "files": []}
-    if folder is not None:
-        track = folder.split("/")[1]
-        profile = TRACKS[track]
-        info.update(track=track, profile=profile)
-        result.folder, result.track, result.profile = folder, track, profile
-        with tempfile.TemporaryDirectory(prefix="golfcheck-gate-") as tmp:
-            tmp_root = Path(tmp)
-            dest, refused, listing = materialise(repo, head_sha, folder, tmp_root, max_file, max_total)
-            findings.extend(refused)
-            info["files"] = listing
-            folder_report = check_folder(dest, profile=profile)
-            # a file GC508 refused as binary under a text name is not reported again by the log check
-            binary = {f.path for f in refused if f.rule == "GC508" and "binary content" in f.message}
-            findings.extend(f for f in _repo_relative(folder_report.findings, tmp_root)
-                            if not (f.rule == "GC605" and f.path in binary))
-            result.report.sections.update(_strip_tmp(folder_report.sections, tmp_root))
-            result.report.files = [p["path"] for p in listing if p["copied"]]
+    info = {"base": base_sha, "head": head_sha, "folder": None, "track": None, "profile": None,
+            "changes": [], "files": []}
+    try:
+        findings = _gate_findings(repo, base_sha, head_sha, max_file, max_total, result, info)
+    except TreeError as exc:
+        findings = [_f("GC508", Severity.ERROR, result.folder or "records",
+                       f"git cannot read the PR's trees ({exc.problem}): a malformed or hostile layout",
+                       GC508_RULING)]
     result.report.findings = sorted(dedupe(findings), key=sort_key)
     result.report.sections = {"gate": info, **result.report.sections}
     result.info = info
     return result
+
+
+def _gate_findings(repo: Path, base_sha: str, head_sha: str, max_file: int, max_total: int,
+                   result: GateResult, info: dict) -> list[Finding]:
+    chs = changes(repo, base_sha, head_sha)
+    info["changes"] = [{"status": c.status, "path": c.path} for c in chs]
+    groups, outside = new_folders(chs)
+    findings, folder = layout_findings(repo, base_sha, groups, outside)
+    findings.extend(link_findings(repo, head_sha, [c.path for c in chs if c.status != "D" and not (
+        folder and c.path.startswith(folder + "/"))]))
+    if folder is None:
+        return findings
+    track = folder.split("/")[1]
+    profile = TRACKS[track]
+    info.update(folder=folder, track=track, profile=profile)
+    result.folder, result.track, result.profile = folder, track, profile
+    with tempfile.TemporaryDirectory(prefix="golfcheck-gate-") as tmp:
+        tmp_root = Path(tmp)
+        dest, refused, listing = materialise(repo, head_sha, folder, tmp_root, max_file, max_total)
+        findings.extend(refused)
+        info["files"] = listing
+        result.report.files = [p["path"] for p in listing if p["copied"]]
+        folder_report = _check_isolated(dest, profile, folder)
+        # a file GC508 refused as binary under a text name is not reported again by the log check
+        binary = {f.path for f in refused if f.rule == "GC508" and "binary content" in f.message}
+        findings.extend(f for f in _repo_relative(folder_report.findings, tmp_root)
+                        if not (f.rule == "GC605" and f.path in binary))
+        result.report.sections.update(_strip_tmp(folder_report.sections, tmp_root))
+    return findings
+
+
+def _check_isolated(dest: Path, profile: str, folder: str) -> Report:
+    """Every folder check on the materialised copy, in a forked child: whatever the submission does to
+    golfcheck there, the gate's report (SARIF, summary) is still written."""
+    from golfcheck import isolation
+    from golfcheck.checks.folder import check_folder
+
+    outcome = isolation.run(check_folder, dest, profile, timeout=GATE_CHECK_TIMEOUT_S,
+                            memory_mb=GATE_CHECK_MEMORY_MB)
+    if outcome.ok:
+        return outcome.value
+    report = Report()
+    report.findings.append(_f("GC002", Severity.WARNING, folder,
+                              f"golfcheck's checks of this folder {outcome.failure}: a human must review it",
+                              GC002_RULING))
+    return report
 
 
 def _strip_tmp(obj, tmp_root: Path):

@@ -4,6 +4,12 @@ Settings are read from the code (``os.environ.get("X", default)`` with casts suc
 ``float(...)``, ``bool(int(...))``, comparisons, and argparse defaults), then overridden — in this
 order — by the README's run command (``VAR=value torchrun ...``, ``export VAR=value``), a run script
 in the folder, and the ``key: value`` hyperparameter lines the logs echo (what actually ran).
+
+A log line is evidence, not configuration: it may confirm what ran, but it may not switch off a
+setting that the code default and the run command turn on unless the run that echoes it also carries
+its scored result (a lone forged ``use_ngram: 0`` line would otherwise turn an error into a dormant
+note). Every echo whose truthiness disagrees with the code and the command is recorded as an
+:class:`EchoConflict`, which GC004 reports.
 """
 
 from __future__ import annotations
@@ -62,9 +68,23 @@ class Setting:
     expr: cst.BaseExpression | None = field(default=None, repr=False)
 
 
+@dataclass(frozen=True)
+class EchoConflict:
+    """A log echo whose value disagrees (in truthiness) with the code default and run command."""
+
+    key: str  # as the log prints it
+    before: Any  # the value from the code default / README / run script
+    before_source: str
+    value: str  # the echoed value
+    log: str  # the log's path relative to the folder
+    line: int
+    taken: bool  # False: refused (it would switch a path off without a scored result)
+
+
 @dataclass
 class RunConfig:
     settings: dict[str, Setting] = field(default_factory=dict)
+    conflicts: list[EchoConflict] = field(default_factory=list)
 
     def get(self, name: str) -> Setting | None:
         return self.settings.get(name.lower())
@@ -132,16 +152,27 @@ def _env_call(node: cst.CSTNode) -> tuple[str, cst.BaseExpression | None] | None
     return None
 
 
+MAX_LITERAL_CHARS = 64  # a longer number or string default is unknown, not evaluated (a 5,000-digit
+# hex default cannot even be printed: str() of it raises)
+
+
 def _literal(node: cst.BaseExpression | None) -> Any:
     if node is None:
         return None
     if isinstance(node, cst.SimpleString):
-        return string_value(node)
+        value = string_value(node)
+        if isinstance(value, str) and len(value) > MAX_LITERAL_CHARS and value.strip().lstrip("+-").isdigit():
+            raise _Unevaluable  # a huge number in a string: int() of it is refused too
+        return value
     if isinstance(node, cst.ConcatenatedString):
         return node.evaluated_value
     if isinstance(node, cst.Integer):
+        if len(node.value) > MAX_LITERAL_CHARS:
+            raise _Unevaluable
         return int(node.value.replace("_", ""), 0)
     if isinstance(node, cst.Float):
+        if len(node.value) > MAX_LITERAL_CHARS:
+            raise _Unevaluable
         return float(node.value.replace("_", ""))
     if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
         return {"True": True, "False": False, "None": None}[node.value]
@@ -198,8 +229,11 @@ def _literal_or_seq(node):
 def _apply(expr: cst.BaseExpression, raw: Any) -> Any:
     try:
         return _eval(expr, raw)
-    except (_Unevaluable, ValueError, TypeError):
-        return parse_scalar(raw) if isinstance(raw, str) else raw
+    except (_Unevaluable, ValueError, TypeError, OverflowError, RecursionError):
+        try:
+            return parse_scalar(raw) if isinstance(raw, str) else raw
+        except (ValueError, OverflowError):
+            return None
 
 
 def _contains_env(node: cst.CSTNode) -> tuple[str, cst.BaseExpression | None] | None:
@@ -306,16 +340,22 @@ def settings_from_code(module: cst.Module, path: str) -> list[Setting]:
 
 
 def settings_from_facts(facts) -> list[Setting]:
-    """Settings of one source from the candidates its Facts visit already recorded (no second visit)."""
+    """Settings of one source from the candidates its Facts visit already recorded (no second visit).
+
+    A setting whose default cannot be evaluated (a value too large to convert, say) is left out - it
+    is unknown - and never costs the file its other settings or findings."""
     found: list[tuple[int, int, Setting]] = []
     for order, (kind, node, line) in enumerate(facts.setting_candidates):
-        if kind == "assign":
-            if isinstance(node, cst.Assign):
-                s = _setting_from_assignment(node.targets[0].target, node.value, facts.path, line) if len(node.targets) == 1 else None
+        try:
+            if kind == "assign":
+                if isinstance(node, cst.Assign):
+                    s = _setting_from_assignment(node.targets[0].target, node.value, facts.path, line) if len(node.targets) == 1 else None
+                else:
+                    s = _setting_from_assignment(node.target, node.value, facts.path, line)
             else:
-                s = _setting_from_assignment(node.target, node.value, facts.path, line)
-        else:
-            s = _setting_from_add_argument(node, facts.path, line)
+                s = _setting_from_add_argument(node, facts.path, line)
+        except (ValueError, TypeError, OverflowError, RecursionError, AttributeError):
+            s = None
         if s is not None:
             found.append((order, line, s))
     return [s for _, _, s in found]
@@ -348,11 +388,16 @@ def log_aliases(facts) -> dict[str, str]:
 
 def aliased_echoes(text: str, aliases: dict[str, str]) -> dict[str, str]:
     """``{setting: value}`` for every alias label the log prints as ``label=value`` or ``label: value``."""
-    out: dict[str, str] = {}
+    return {key: value for key, (value, _line) in aliased_echo_lines(text, aliases).items()}
+
+
+def aliased_echo_lines(text: str, aliases: dict[str, str]) -> dict[str, tuple[str, int]]:
+    """``{setting: (value, line)}``: :func:`aliased_echoes` with the line of each."""
+    out: dict[str, tuple[str, int]] = {}
     for label, key in aliases.items():
-        m = re.search(rf"(?:^|[\s,;(\[]){re.escape(label)}\s*[=:]\s*([^\s,;)\]]+)", text, re.M)
-        if m:
-            out.setdefault(key, m.group(1))
+        m = re.search(rf"(?:^|[\s,;(\[]){re.escape(label)}\s*+[=:]\s*+([^\s,;)\]]+)", text, re.M)
+        if m and key not in out:
+            out[key] = (m.group(1), text.count("\n", 0, m.start(1)) + 1)
     return out
 
 
@@ -403,12 +448,63 @@ def resolve(
     for rel, text in run_scripts:
         for name, value in command_overrides(text).items():
             cfg.override(name, value, rel)
+    # what the code and the command give, before any log: every log is judged against this
+    base = {id(st): (st.value, st.source) for st in cfg.settings.values()}
     for rel, text in logs:
-        echoed = log_echoes(text)
-        for key, value in echoed.items():
+        try:
+            from golfcheck.logs import hyperparameter_echo_lines
+
+            echoed = hyperparameter_echo_lines(text)
+        except ImportError:  # pragma: no cover - the parser always ships
+            echoed = {k: (v, 1) for k, v in log_echoes(text).items()}
+        scored = _ScoredRuns(text)
+        for key, (value, line) in echoed.items():
             if cfg.get(key) is not None:  # only echoes of settings the code reads
-                cfg.override(key, value, f"echoed in {rel}", final=True)
-        for key, value in aliased_echoes(text, aliases or {}).items():
+                _take_echo(cfg, base, key, value, rel, line, scored)
+        for key, (value, line) in aliased_echo_lines(text, aliases or {}).items():
             if cfg.get(key) is not None and key not in echoed:
-                cfg.override(key, value, f"echoed in {rel}", final=True)
+                _take_echo(cfg, base, key, value, rel, line, scored)
     return cfg
+
+
+class _ScoredRuns:
+    """Which lines of a log belong to a run that carries a scored (final) result; parsed on demand."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.spans: list[tuple[int, int]] | None = None
+
+    def covers(self, line: int) -> bool:
+        if self.spans is None:
+            from golfcheck.logs import candidates, parse_log
+
+            self.spans = [(r.start_line, r.end_line) for r in parse_log(self.text).runs if candidates(r)]
+        return any(start <= line <= end for start, end in self.spans)
+
+
+_FLAG_WORDS = {"0", "1", "true", "false", "yes", "no", "on", "off"}
+
+
+def _flag_like(value: Any) -> bool:
+    """A value that reads as an on/off switch (not a count, a seed, a path or a shell placeholder)."""
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, (int, float)):
+        return value in (0, 1)
+    return isinstance(value, str) and value.strip().lower() in _FLAG_WORDS
+
+
+def _take_echo(cfg: RunConfig, base: dict, key: str, value: str, rel: str, line: int, scored: _ScoredRuns) -> None:
+    """Override a setting with a log echo, unless the echo would switch off, on its own word, a path
+    that the code and the run command turn on (see the module docstring)."""
+    setting = cfg.get(key)
+    before, before_source = base.get(id(setting), (setting.value, setting.source))
+    echoed = parse_scalar(value)
+    was_on, now_on = truthy(before), truthy(echoed)
+    numeric = isinstance(before, (bool, int, float)) or _flag_like(before)
+    if was_on and not now_on and numeric and not scored.covers(line):
+        cfg.conflicts.append(EchoConflict(key, before, before_source, value, rel, line, taken=False))
+        return
+    if was_on != now_on and _flag_like(before) and _flag_like(echoed):
+        cfg.conflicts.append(EchoConflict(key, before, before_source, value, rel, line, taken=True))
+    cfg.override(key, value, f"echoed in {rel}", final=True)

@@ -13,9 +13,14 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import io
+import keyword
 import lzma
 import os
 import posixpath
+import re
+import tokenize
+import unicodedata
 import zlib
 from contextlib import contextmanager
 from dataclasses import replace, dataclass, field
@@ -28,10 +33,17 @@ from golfcheck.decompress import DEFAULT_CAP, DecompressionError, decompress
 from golfcheck.findings import Finding, Severity
 
 MAX_DEPTH = 6  # nested wrappers
-# Limits that keep one pathological file from hanging an audit (each gives a GC002 naming the limit):
-MAX_SOURCE_CHARS = 8_000_000  # a file or decoded payload bigger than this is not parsed (largest real one: 1.6 MB)
-MAX_NESTING = 150  # CPython AST depth (a 3,781-line record train_gpt.py measures 18); libcst slows superlinearly
-DECODED_CAP = 16 * 1024 * 1024  # no honest train_gpt.py decodes to more than this
+# Limits that keep one pathological file from exhausting an audit's time or memory (each gives a GC002
+# naming the limit). The analysis costs ~3 KB of memory and ~35 us per syntax node, so these bound a
+# unit to well under 1 GB and 30 s whatever the input:
+MAX_SOURCE_CHARS = 2_000_000  # a file or decoded payload bigger than this is not parsed (largest merged record: 158 KB)
+MAX_NODES = 150_000  # CPython AST nodes of one source (the 3,753-line largest merged record has 21,534)
+MAX_SOURCE_BYTES = 4 * MAX_SOURCE_CHARS  # a file is not even read past this (UTF-8: at most 4 bytes a character)
+MAX_UNIT_NODES = 200_000  # all the sources of one unit together (a file, its payloads, siblings, imports)
+MAX_NESTING = 150  # depth of the tree libcst builds (a 3,781-line record train_gpt.py measures 18); libcst
+# slows superlinearly with depth and its native parser overflows its stack on chains ~8,000 deep
+DECODED_CAP = 16 * 1024 * 1024  # no honest train_gpt.py decodes to more than this; also bounds every
+# intermediate string or bytes value the static evaluator builds
 
 NATIVE_CALLS = {
     "load_inline": "torch.utils.cpp_extension.load_inline compiles inline C++/CUDA",
@@ -58,6 +70,7 @@ class Source:
     in_payload: bool = False
     origin: str = "file"  # file | wrapper:<chain> | sibling-exec | local-import
     via: str | None = None  # the file that led here (exec stub, importer)
+    nodes: int = 0  # CPython syntax nodes, once parsed
 
 
 @dataclass
@@ -135,6 +148,7 @@ class StaticEvaluator:
         self.file_name = file_name
         self.chain: list[str] = []
         self._depth = 0
+        self._memo: dict[str, Any] = {}  # each module constant is evaluated once (x1 = x0 + x0 chains)
 
     def qualify(self, node: cst.CSTNode) -> str | None:
         name = dotted_name(node)
@@ -160,7 +174,9 @@ class StaticEvaluator:
                 raise Opaque("string literal")
             return value
         if isinstance(node, cst.Integer):
-            return int(node.value, 0)
+            if len(node.value) > 64:
+                raise Opaque("integer literal too large")
+            return int(node.value.replace("_", ""), 0)
         if isinstance(node, (cst.List, cst.Tuple)):
             return [self.eval(el.value) for el in node.elements]
         if isinstance(node, cst.Dict):
@@ -171,19 +187,28 @@ class StaticEvaluator:
                 out[self.eval(el.key)] = self.eval(el.value)
             return out
         if isinstance(node, cst.BinaryOperation):
+            if not isinstance(node.operator, (cst.BitOr, cst.Add)):
+                raise Opaque("operator")  # no *, ** or shifts: nothing an honest wrapper needs, and they amplify
             left, right = self.eval(node.left), self.eval(node.right)
             if isinstance(node.operator, cst.BitOr):
+                if not (isinstance(left, int) and isinstance(right, int)):
+                    raise Opaque("operator |")
                 return left | right
-            if isinstance(node.operator, cst.Add):
-                return left + right
-            raise Opaque("operator")
+            if type(left) is not type(right) or not isinstance(left, (str, bytes, list, int)):
+                raise Opaque("operator +")
+            if not isinstance(left, int):
+                _bounded(len(left) + len(right))
+            return left + right
         if isinstance(node, cst.Name):
             if node.value == "__file__":
                 return self.file_name
+            if node.value in self._memo:
+                return self._memo[node.value]
             if node.value in self.consts:
                 value = self.consts.pop(node.value)  # guard against self-reference
                 try:
-                    return self.eval(value)
+                    result = self._memo[node.value] = self.eval(value)
+                    return result
                 finally:
                     self.consts[node.value] = value
             qual = self.aliases.get(node.value)
@@ -235,12 +260,19 @@ class StaticEvaluator:
                 if method == "encode" and isinstance(receiver, str):
                     return receiver.encode("utf-8")
                 if method == "replace" and isinstance(receiver, (str, bytes)) and len(vals) == 2:
-                    return receiver.replace(vals[0], vals[1])
+                    old, new = vals
+                    if type(old) is not type(receiver) or type(new) is not type(receiver):
+                        raise Opaque(".replace() arguments")
+                    if len(new) > len(old):  # bound the result before building it
+                        _bounded(len(receiver) + receiver.count(old) * (len(new) - len(old)))
+                    return receiver.replace(old, new)
                 if method == "strip" and isinstance(receiver, (str, bytes)):
                     return receiver.strip()
                 raise Opaque(f".{method}()")
         qual = self.qualify(func)
         if qual in DECODERS:
+            if not args:
+                raise Opaque(f"{qual}() without data")
             data = self.eval(args[0].value)
             self.chain.append(qual.rsplit(".", 1)[1])
             try:
@@ -248,7 +280,11 @@ class StaticEvaluator:
             except (ValueError, TypeError, binascii.Error) as exc:
                 raise Opaque(f"{qual} failed: {exc}") from None
         if qual in DECOMPRESSORS:
+            if not args:
+                raise Opaque(f"{qual}() without data")
             data = self.eval(args[0].value)
+            if not isinstance(data, (bytes, bytearray)):
+                raise Opaque(f"{qual} of a value that is not bytes")
             method = DECOMPRESSORS[qual]
             kw = {}
             if method == "lzma":
@@ -266,12 +302,15 @@ class StaticEvaluator:
         if qual == "codecs.decode" and len(args) >= 2:
             data, enc = self.eval(args[0].value), self.eval(args[1].value)
             if enc in ("base64", "base_64", "hex", "zlib", "zip", "bz2", "rot13", "rot_13", "utf-8", "utf8"):
-                if enc in ("zlib", "zip"):
-                    return decompress(bytes(data), "zlib", cap=DECODED_CAP)
-                if enc == "bz2":
-                    return decompress(bytes(data), "bz2", cap=DECODED_CAP)
-                self.chain.append(enc)
-                return codecs.decode(data, enc)
+                try:
+                    if enc in ("zlib", "zip"):
+                        return decompress(bytes(data), "zlib", cap=DECODED_CAP)
+                    if enc == "bz2":
+                        return decompress(bytes(data), "bz2", cap=DECODED_CAP)
+                    self.chain.append(enc)
+                    return codecs.decode(data, enc)
+                except (DecompressionError, ValueError, TypeError, binascii.Error) as exc:
+                    raise Opaque(f"codecs.decode {enc} failed: {exc}") from None
             raise Opaque(f"codecs.decode {enc}")
         if qual == "str" and len(args) >= 1:
             value = self.eval(args[0].value)
@@ -301,6 +340,13 @@ class StaticEvaluator:
 @dataclass(frozen=True)
 class _FileRef:
     path: str
+
+
+def _bounded(size: int) -> None:
+    """Refuse to build a string or bytes value longer than the decompression cap (amplification:
+    ``s.replace("A", "AAAA")`` chains, ``x1 = x0 + x0`` doubling)."""
+    if size > DECODED_CAP:
+        raise Opaque(f"a value would grow to {size:,} characters, past the {DECODED_CAP:,} cap")
 
 
 # ------------------------------------------------------------------------------------ collection
@@ -337,22 +383,131 @@ def _gc002(path: str, line: int, col: int, message: str, in_payload: bool) -> Fi
                    ruling="RULES.md §3.1: code golfcheck cannot read needs a human reviewer")
 
 
+def source_encoding(data: bytes) -> str:
+    """The encoding Python reads a source file with: a UTF-8 BOM, else a PEP 263 ``coding:`` comment in
+    the first two lines, else UTF-8 (raises SyntaxError for an unknown or contradictory declaration)."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return encoding
+
+
+def decode_source(data: bytes) -> str:
+    """Source text of an exec'd bytes payload as Python decodes it (BOM / PEP 263 / UTF-8; never raises)."""
+    try:
+        return data.decode(source_encoding(data), errors="replace")
+    except (SyntaxError, LookupError):
+        return data.decode("utf-8", errors="replace")
+
+
 def decode_text(data: bytes, path: str) -> tuple[str | None, Finding | None]:
-    """UTF-8 text of a code file, or a GC001 finding saying why it is not Python source."""
+    """The text of a code file as Python reads it, or a GC001 finding saying why it is not Python source."""
     if not data.strip():
         if posixpath.basename(path) == "__init__.py":
             return "", None  # an empty package marker is ordinary Python
         return None, _gc001(path, 1, 0, "file is empty: nothing to run", False)
     if b"\x00" in data[:8192]:
         return None, _gc001(path, 1, 0, "file is binary, not Python source", False)
+    nul = data.find(b"\x00")
+    if nul >= 0:  # Python refuses any NUL byte in a source file, not only in its first 8 KB
+        line = data[:nul].count(b"\n") + 1
+        return None, _gc001(path, line, 0, f"file contains a NUL byte (byte {nul:,}): Python refuses to run it", False)
     try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, _gc001(path, line, 0, f"file is not valid UTF-8 (byte {exc.start})", False)
+        encoding = source_encoding(data)
+    except SyntaxError as exc:
+        if "invalid or missing encoding declaration" not in str(exc):  # unknown or contradictory coding
+            return None, _gc001(path, max(1, exc.lineno or 1), 0, f"file does not parse: {exc.msg}", False)
+        encoding = "utf-8"  # no declaration and not UTF-8 in its first lines: say where it breaks
+    try:
+        return data.decode(encoding), None
+    except (UnicodeDecodeError, LookupError) as exc:
+        start = getattr(exc, "start", 0)
+        line = data[:start].count(b"\n") + 1
+        name = "UTF-8" if encoding in ("utf-8", "utf-8-sig") else encoding
+        return None, _gc001(path, line, 0, f"file is not valid {name} (byte {start})", False)
+
+
+# ------------------------------------------------------------------------------------ identifiers
+_NON_ASCII_WORD = re.compile(r"(?:\w|[^\x00-\x7f])*[^\x00-\x7f](?:\w|[^\x00-\x7f])*")
+
+
+def _nfkc(name: str) -> str:
+    norm = unicodedata.normalize("NFKC", name)
+    # a name that normalises to a keyword stays an identifier in Python (`ｉｆ = 1` binds "if"): keep it
+    return name if keyword.iskeyword(norm) or not norm.isidentifier() else norm
+
+
+def normalise_identifiers(text: str) -> str:
+    """``text`` with every identifier in the NFKC form Python gives it (PEP 3131): ``ｅｘｅｃ(...)`` and
+    ``𝐞𝐱𝐞𝐜(...)`` both call ``exec``. Strings and comments are left alone. Every name comparison of the
+    auditor sees what Python sees because the tree is built from this text."""
+    if text.isascii():
+        return text
+    if all(unicodedata.is_normalized("NFKC", m.group()) for m in _NON_ASCII_WORD.finditer(text)):
+        return text  # accented letters, CJK, punctuation: nothing Python would rewrite
+    # Strings and comments keep their text; everything else of a file CPython accepted is code, where
+    # a run of word or non-ASCII characters holding a non-ASCII one is an identifier (tokenize's own
+    # NAME pattern misses some, e.g. a full-width low line, which Python accepts).
+    starts = [0]
+    for line in text.split("\n"):  # the lines tokenize counts (io.StringIO splits at "\n" only)
+        starts.append(starts[-1] + len(line) + 1)
+    keep: list[tuple[int, int]] = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT or tok.type == tokenize.STRING or (
+                    tok.type == getattr(tokenize, "FSTRING_MIDDLE", -1)):
+                at = starts[tok.start[0] - 1] + tok.start[1]
+                if tok.type == tokenize.STRING and _is_fstring(tok.string):
+                    keep.extend((at + a, at + b) for a, b in _fstring_literal_spans(tok.string))
+                else:
+                    keep.append((at, starts[tok.end[0] - 1] + tok.end[1]))
+    except (tokenize.TokenError, SyntaxError, IndentationError, ValueError):
+        keep = []  # rough, but never hides a name
+    out, pos = [], 0
+    for start, end in keep + [(len(text), len(text))]:
+        out.append(_NON_ASCII_WORD.sub(lambda m: _nfkc(m.group()), text[pos:start]))
+        out.append(text[start:end])
+        pos = end
+    return "".join(out)
+
+
+def _fstring_literal_spans(token: str) -> list[tuple[int, int]]:
+    """Spans of an f-string token (Python < 3.12: one token) outside its ``{...}`` fields - the text
+    to keep - including quoted strings inside the fields."""
+    spans, start, depth, i, quote = [], 0, 0, 0, ""
+    while i < len(token):
+        c = token[i]
+        if depth == 0:
+            if c in "{}" and token[i + 1:i + 2] == c:
+                i += 2
+                continue
+            if c == "{":
+                spans.append((start, i))
+                depth = 1
+        elif quote:
+            if c == quote:
+                spans.append((start, i + 1))
+                quote = ""
+        elif c in "'\"":
+            quote, start = c, i
+        elif c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                start = i + 1
+        i += 1
+    if depth == 0:
+        spans.append((start, len(token)))
+    return spans
+
+
+def _is_fstring(token: str) -> bool:
+    """An f-string token (before Python 3.12 its replacement fields are inside the one STRING token)."""
+    prefix = token[: len(token) - len(token.lstrip("rRbBuUfF"))]
+    return "f" in prefix.lower()
 
 
 _AST_CACHE: dict[str, object] = {}
+_AST_CACHE_MAX_CHARS = 512 * 1024  # 3x the largest merged record
 
 
 def python_ast(text: str):
@@ -363,27 +518,48 @@ def python_ast(text: str):
     tree = _AST_CACHE.get(text)
     if tree is None:
         tree = ast.parse(text)
-        if len(_AST_CACHE) >= 4:
-            _AST_CACHE.pop(next(iter(_AST_CACHE)))
-        _AST_CACHE[text] = tree
+        if len(text) <= _AST_CACHE_MAX_CHARS:  # a big tree is not kept alive for a second reader
+            if len(_AST_CACHE) >= 4:
+                _AST_CACHE.pop(next(iter(_AST_CACHE)))
+            _AST_CACHE[text] = tree
     return tree
 
 
-def _nesting_depth(tree) -> int:
-    """Deepest path in a CPython AST (iterative: deep trees must not recurse; fields read directly,
-    which is ~2x faster than ``ast.iter_child_nodes``)."""
+def _tree_shape(tree) -> tuple[int, int]:
+    """(nodes, depth) of a CPython AST, depth measured as libcst will build the tree.
+
+    CPython keeps some chains flat that libcst nests one level per element: ``a or b or c`` (a
+    BoolOp with n values is n - 1 nested BooleanOperations), dotted names in imports (``import
+    a.b.c`` is an Attribute chain) and the ``for`` clauses of a comprehension. A chain of 8,000 such
+    elements overflows the native parser's stack (a segfault), so they count here before libcst
+    sees the text. Iterative (deep trees must not recurse); fields read directly, ~2x faster than
+    ``ast.iter_child_nodes``.
+    """
     import ast
 
-    best = 0
+    best = nodes = 0
     stack = [(tree, 0)]
     pop, push, node_type = stack.pop, stack.append, ast.AST
+    bool_op, alias, import_from, comprehension_types = ast.BoolOp, ast.alias, ast.ImportFrom, (
+        ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
     while stack:
         node, depth = pop()
+        nodes += 1
+        kind = type(node)
+        if kind is alias:
+            depth += node.name.count(".")
+        elif kind is import_from:
+            depth += (node.module or "").count(".") + node.level
         if depth > best:
             best = depth
         depth += 1
+        if kind is bool_op:
+            depth += len(node.values) - 2 if len(node.values) > 2 else 0
+        elif kind in comprehension_types:
+            for i, gen in enumerate(node.generators):
+                push((gen, depth + i))
         for name in node._fields:
-            if name == "ctx":
+            if name == "ctx" or (name == "generators" and kind in comprehension_types):
                 continue
             value = getattr(node, name, None)
             if type(value) is list:
@@ -392,7 +568,7 @@ def _nesting_depth(tree) -> int:
                         push((item, depth))
             elif isinstance(value, node_type):
                 push((value, depth))
-    return best
+    return nodes, best
 
 
 def _bracket_depth(text: str) -> int:
@@ -408,12 +584,19 @@ def _bracket_depth(text: str) -> int:
     return best
 
 
+def _maybe_newer_syntax(err: SyntaxError) -> bool:
+    """A syntax error this Python reports for code a newer Python accepts (PEP 701 f-strings on 3.11)."""
+    import sys
+
+    return sys.version_info < (3, 12) and (err.msg or "").startswith("f-string")
+
+
 def _syntax_finding(source: Source, where: str, err: SyntaxError) -> Finding:
     """GC001 for a syntax error; GC002 when it may be newer syntax than this Python can check."""
     import sys
 
     line, col = max(1, err.lineno or 1), max(0, (err.offset or 1) - 1)
-    if sys.version_info < (3, 12) and (err.msg or "").startswith("f-string"):
+    if _maybe_newer_syntax(err):
         # PEP 701 (Python 3.12) allows quotes and backslashes inside f-string braces; 3.11 cannot tell
         return _gc002(source.path, line, col, f"{where} does not parse on Python "
                       f"{sys.version_info.major}.{sys.version_info.minor} ({err.msg}); it may be Python 3.12+ "
@@ -438,12 +621,15 @@ def _no_validation(self) -> None:
     pass
 
 
-def parse(source: Source) -> tuple[cst.Module | None, Finding | None]:
+def parse(source: Source, max_nodes: int = MAX_NODES) -> tuple[cst.Module | None, Finding | None]:
     """libcst parse; a syntax error becomes GC001, a file too big or deep to analyse GC002 (never an exception).
 
     CPython's own parser runs first: it is ~5x faster, has guards against pathological nesting that
-    libcst's native parser lacks (nested calls 200 deep take libcst seconds, 1,000 deep minutes),
-    and it gives the error position a Python user expects.
+    libcst's native parser lacks (nested calls 200 deep take libcst seconds, 1,000 deep minutes;
+    boolean chains 8,000 long crash it), and it gives the error position a Python user expects. The
+    size of its tree bounds what the analysis will cost. Identifiers are then put in Python's NFKC
+    form (``source.text`` is replaced by that text) so that every name comparison sees what Python
+    sees.
     """
     where = "decoded payload" if source.in_payload else "file"
     text = source.text
@@ -462,11 +648,23 @@ def parse(source: Source) -> tuple[cst.Module | None, Finding | None]:
         return None, _gc002(source.path, 1, 0, f"{where} is too deeply nested or too large for Python's own parser "
                             f"({type(exc).__name__}): a human must read it", source.in_payload)
     else:
-        depth = _nesting_depth(tree)
+        nodes, depth = _tree_shape(tree)
         del tree
         if depth > MAX_NESTING:
             return None, _gc002(source.path, 1, 0, f"{where} nests {depth} levels deep (limit {MAX_NESTING}): "
                                 "too deep to analyse statically, a human must read it", source.in_payload)
+        if nodes > max_nodes:
+            limit = (f"the limit is {max_nodes:,} nodes" if max_nodes >= MAX_NODES else
+                     f"the code analysed before it leaves {max_nodes:,} of the {MAX_UNIT_NODES:,} nodes one unit may have")
+            return None, _gc002(source.path, 1, 0, f"{where} is too large to analyse ({nodes:,} syntax nodes in "
+                                f"{len(text):,} characters; {limit}): a human must read it", source.in_payload)
+        source.nodes = nodes
+        normalised = normalise_identifiers(text)
+        if normalised is not text:
+            source.text = text = normalised
+    if py_error is not None and not _maybe_newer_syntax(py_error):
+        # CPython's verdict stands; libcst would only be asked to read text no pre-check has measured
+        return None, _syntax_finding(source, where, py_error)
     try:
         return cst.parse_module(text), None
     except cst.ParserSyntaxError as exc:
@@ -517,10 +715,16 @@ class Normaliser:
 
     def __init__(self, root: Path, read=None):
         self.root = root
-        self.read = read or (lambda rel: (root / rel).read_bytes())
+        self.read = read or self._read_capped
         self.seen: set[str] = set()
         self.facts: list = []  # Facts of every source, in order (one libcst parse and visit each)
         self.native_sites = 0  # calls that build or load native code (compilers, ctypes, load_inline)
+        self.nodes = 0  # syntax nodes parsed so far (bounded by MAX_UNIT_NODES)
+
+    def _read_capped(self, rel: str) -> bytes:
+        """The file's bytes, at most MAX_SOURCE_BYTES + 1 of them (enough to know it is too large)."""
+        with open(self.root / rel, "rb") as fh:
+            return fh.read(MAX_SOURCE_BYTES + 1)
 
     def _inside(self, rel: str) -> str | None:
         norm = posixpath.normpath(rel)
@@ -551,6 +755,11 @@ class Normaliser:
         except OSError as exc:
             out.findings.append(_gc001(rel, 1, 0, f"cannot read file: {exc.strerror or exc}", False))
             return
+        if len(data) > MAX_SOURCE_BYTES:
+            out.findings.append(_gc002(rel, 1, 0, f"file is too large to analyse (over {MAX_SOURCE_BYTES:,} bytes; "
+                                       f"code over {MAX_SOURCE_CHARS:,} characters is not parsed): a human must read it",
+                                       False))
+            return
         text, bad = decode_text(data, rel)
         if bad:
             out.findings.append(bad)
@@ -560,10 +769,11 @@ class Normaliser:
     def _source(self, src: Source, out: Normalised, depth: int) -> None:
         from golfcheck.facts import Facts
 
-        module, bad = parse(src)
+        module, bad = parse(src, min(MAX_NODES, max(0, MAX_UNIT_NODES - self.nodes)))
         if bad:
             out.findings.append(bad)
             return
+        self.nodes += src.nodes
         try:
             with _recursion_limit(FACTS_RECURSION_LIMIT):
                 facts = Facts.build(src, module)
@@ -584,7 +794,7 @@ class Normaliser:
             except Opaque as exc:
                 out.findings.append(_gc002(src.path, line, col, f"exec/eval of code that cannot be decoded statically ({exc})", src.in_payload))
                 continue
-            except (RecursionError, MemoryError, OverflowError, ValueError, TypeError) as exc:
+            except Exception as exc:  # noqa: BLE001 - any failure of the evaluator: this exec is unknown, not the file
                 out.findings.append(_gc002(src.path, line, col, f"exec/eval argument could not be evaluated ({type(exc).__name__})", src.in_payload))
                 continue
             if isinstance(value, _FileRef):
@@ -595,7 +805,7 @@ class Normaliser:
                     self._file(sibling, out, origin="sibling-exec", via=src.path)
                 continue
             if isinstance(value, (bytes, bytearray)):
-                value = bytes(value).decode("utf-8", errors="replace")
+                value = decode_source(bytes(value))
             if not isinstance(value, str):
                 out.findings.append(_gc002(src.path, line, col, "exec of a value that is not source text", src.in_payload))
                 continue

@@ -1,12 +1,16 @@
 """What is on disk in a submission folder: code, logs, submission.json, README, artifacts.
 
-Loading never executes anything and never reads more than a capped number of bytes per file.
+Loading never executes anything and never reads more than a capped number of bytes per file. Only
+regular files are inventoried: a FIFO, socket or device in the folder is skipped (opening a FIFO
+would block until the unit's timeout).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -28,6 +32,103 @@ NOT_LOG_SUFFIXES = (".py", ".md", ".json", ".sh", ".toml", ".yaml", ".yml", ".cf
 MODEL_SUFFIXES = (".ptz", ".pt", ".pth", ".bin", ".br", ".brotli", ".xz", ".lzma", ".zst", ".zstd", ".zlib",
                   ".z", ".lrz", ".int8", ".int6", ".safetensors", ".npz")
 REQUIRED = ("README.md", "submission.json", "train_gpt.py")
+MAX_JSON_BYTES = 4 * 1024 * 1024  # a submission.json bigger than this is not parsed (real ones: under 10 KB)
+MAX_JSON_DEPTH = 64  # nesting of arrays/objects (real submission.json files: 4)
+MAX_JSON_DIGITS = 300  # an integer longer than this overflows a float (what every check converts it to)
+
+
+def is_regular(path: Path) -> bool:
+    """A regular file that is not a symlink (FIFOs, sockets and devices are never opened)."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class JsonLoad:
+    """A parsed submission.json: ``data``, or ``problem`` (a phrase, e.g. "not valid JSON: ...") and
+    the 1-based ``line`` it is at."""
+
+    data: object | None
+    problem: str = ""
+    line: int = 1
+
+
+class _JsonRefused(ValueError):
+    def __init__(self, message: str, token: str):
+        super().__init__(message)
+        self.token = token
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _json_depth(text: str, limit: int) -> tuple[int, int]:
+    """Deepest array/object nesting of JSON text, counted outside strings, stopping past ``limit``:
+    (depth, offset where it passed the limit or 0)."""
+    depth = best = 0
+    for m in _JSON_BRACKET.finditer(_JSON_STRING.sub('""', text)):
+        if m.group() in "[{":
+            depth += 1
+            if depth > best:
+                best = depth
+                if best > limit:
+                    return best, m.start()
+        elif depth:
+            depth -= 1
+    return best, 0
+
+
+_JSON_KEY_BEFORE = re.compile(r'"([^"\\\n]{1,80})"\s*:\s*$')
+
+
+def _token_at(text: str, token: str) -> int:
+    """Offset of ``token`` as a value (after ``:``, ``[`` or ``,``), else of its first occurrence."""
+    m = re.search(r"[:\[,]\s*(" + re.escape(token) + r")", text)
+    return m.start(1) if m else text.find(token)
+
+
+def parse_json(text: str) -> JsonLoad:
+    """Parse submission.json text safely: never raises, whatever the content.
+
+    Refused (a ``problem`` naming what and where): syntax errors, nesting deeper than
+    ``MAX_JSON_DEPTH``, ``NaN``/``Infinity`` (not JSON numbers, though Python's json reads them),
+    integers too long to convert to a float and floats that overflow to infinity. Range checks of
+    the values themselves (negative, above 2**53) belong to the schema, not to the loader.
+    """
+    depth, where = _json_depth(text, MAX_JSON_DEPTH)
+    if depth > MAX_JSON_DEPTH:
+        return JsonLoad(None, f"not valid JSON for golfcheck: nested more than {MAX_JSON_DEPTH} levels deep",
+                        text.count("\n", 0, where) + 1)
+
+    def constant(name: str):
+        raise _JsonRefused(f"{name} is not a JSON number", name)
+
+    def integer(digits: str) -> int:
+        if len(digits.lstrip("-")) > MAX_JSON_DIGITS:
+            raise _JsonRefused(f"an integer of {len(digits.lstrip('-')):,} digits is out of range "
+                               f"(more than {MAX_JSON_DIGITS})", digits)
+        return int(digits)
+
+    def real(digits: str) -> float:
+        value = float(digits)
+        if not math.isfinite(value):
+            raise _JsonRefused(f"the number {digits[:24]}{'...' if len(digits) > 24 else ''} overflows a float", digits)
+        return value
+
+    try:
+        return JsonLoad(json.loads(text, parse_constant=constant, parse_int=integer, parse_float=real))
+    except json.JSONDecodeError as exc:
+        return JsonLoad(None, f"not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})", exc.lineno)
+    except _JsonRefused as exc:
+        at = _token_at(text, exc.token)
+        key = _JSON_KEY_BEFORE.search(text, max(0, at - 200), at) if at >= 0 else None
+        where = f" (at {key.group(1)!r})" if key else ""
+        return JsonLoad(None, f"not valid JSON: {exc}{where}", text.count("\n", 0, at) + 1 if at >= 0 else 1)
+    except (RecursionError, ValueError, OverflowError, MemoryError) as exc:
+        return JsonLoad(None, f"not valid JSON ({type(exc).__name__})")
 
 
 @dataclass(frozen=True)
@@ -92,13 +193,28 @@ class Submission:
         return None
 
     @cached_property
-    def submission_json(self) -> dict | None:
-        if self.submission_json_file is None:
+    def json_load(self) -> JsonLoad | None:
+        """submission.json parsed safely (see :func:`parse_json`); None when the folder has none."""
+        f = self.submission_json_file
+        if f is None:
             return None
         try:
-            data = json.loads(self.submission_json_file.text)
-        except json.JSONDecodeError:
-            return None
+            size = f.path.stat().st_size
+        except OSError as exc:
+            return JsonLoad(None, f"cannot be read: {exc.strerror or exc}")
+        if size > MAX_JSON_BYTES:
+            return JsonLoad(None, f"too large to be a submission.json ({size:,} bytes; the limit is {MAX_JSON_BYTES:,})")
+        try:
+            text = f.text
+        except GolfcheckError as exc:
+            return JsonLoad(None, exc.problem)
+        return parse_json(text)
+
+    @cached_property
+    def submission_json(self) -> dict | None:
+        """The parsed object, or None when it is missing, not valid JSON or not an object."""
+        loaded = self.json_load
+        data = loaded.data if loaded is not None else None
         return data if isinstance(data, dict) else None
 
     @property
@@ -151,7 +267,7 @@ def load_submission(path: str | Path) -> Submission:
     sub = Submission(root=p)
     for f in sorted(p.rglob("*")):
         rel_parts = f.relative_to(p).parts
-        if any(part in SKIP_DIRS for part in rel_parts) or f.is_symlink() or not f.is_file():
+        if any(part in SKIP_DIRS for part in rel_parts) or not is_regular(f):
             continue
         rel = "/".join(rel_parts)
         name = f.name.lower()

@@ -1,6 +1,7 @@
 """GC508 — a symlink, escaping path, oversized file or unexpected binary in a submission."""
 
 import os
+import stat
 from pathlib import Path
 
 from golfcheck.checks.examples import TRAIN_GPT, good_files
@@ -49,7 +50,12 @@ class UnsafeFile(Rule):
                     out.append(self._finding(rel, Severity.ERROR, symlink_problem(rel, os.readlink(p))))
                     continue
                 try:
-                    size = p.stat().st_size
+                    st = p.lstat()
+                    if not stat.S_ISREG(st.st_mode):  # never opened: a FIFO would block the audit
+                        out.append(self._finding(rel, Severity.ERROR, f"{rel} is not a regular file (a FIFO, socket "
+                                                 "or device); submission folders must hold regular files only"))
+                        continue
+                    size = st.st_size
                     with open(p, "rb") as fh:
                         head = fh.read(HEAD_BYTES)
                 except OSError:

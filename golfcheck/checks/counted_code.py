@@ -11,12 +11,13 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from golfcheck.checks.common import README_RULES, finding
 from golfcheck.findings import Finding, Severity
-from golfcheck.source import python_ast
+from golfcheck.source import MAX_SOURCE_CHARS, python_ast
 from golfcheck.submission import Submission
 
 COMPILERS = ("g++", "gcc", "nvcc", "clang++", "clang", "c++")
@@ -101,8 +102,8 @@ def _payloads(sub: Submission, rel: str) -> list[tuple[str, bool]]:
     if cf is None:
         return texts
     texts.append((cf.text, False))
-    if not _WRAPPER.search(cf.text):
-        return texts
+    if not _WRAPPER.search(cf.text) and (cf.text.isascii() or not _WRAPPER.search(unicodedata.normalize("NFKC", cf.text))):
+        return texts  # (NFKC: Python reads the identifier ｅｘｅｃ as exec)
     fast = _fast_decode(cf.text)
     if fast:
         return texts + [(t, True) for t in fast]
@@ -165,7 +166,8 @@ def scan(text: str, sub: Submission, rel: str, in_payload: bool = False) -> list
         return lines[n - 1].strip()[:120] if 0 < n <= len(lines) else ""
 
     try:
-        tree = python_ast(text)
+        # code too large to analyse (GC002 from the audit) is scanned line by line, not parsed
+        tree = python_ast(text) if len(text) <= MAX_SOURCE_CHARS else None
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         tree = None
     if tree is None:

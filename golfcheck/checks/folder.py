@@ -12,7 +12,7 @@ from golfcheck.checks.metadata import MetadataResult, check_metadata
 from golfcheck.checks.runs import LogsResult, analyse_logs
 from golfcheck.checks.significance import Sota, ValidateResult, validate
 from golfcheck.checks.wallclock import WallclockResult, check_wallclock
-from golfcheck.errors import GolfcheckError
+from golfcheck.errors import GolfcheckError, reading
 from golfcheck.findings import Finding, Report, Severity
 from golfcheck.submission import Submission, load_submission
 
@@ -70,6 +70,11 @@ def check_folder(
     run_audit: bool = True,
 ) -> Report:
     """audit + size + logs + wallclock + metadata + validate in one Report with named sections."""
+    with reading(path):  # an internal error names the folder
+        return _check_folder(path, profile, seeds, sota, run_audit)
+
+
+def _check_folder(path, profile, seeds, sota, run_audit) -> Report:
     sub = folder(path)
     prof = profile_of(sub, profile)
     report = Report()

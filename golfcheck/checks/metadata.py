@@ -18,7 +18,7 @@ from golfcheck.checks.common import README_RULES, finding, json_line, json_rel
 from golfcheck.checks.runs import LogsResult, analyse_logs
 from golfcheck.findings import Finding, Severity
 from golfcheck.logs import decimals_of
-from golfcheck.submission import Submission
+from golfcheck.submission import Submission, parse_json
 
 README_HEADLINE = re.compile(r"\*\*val[_ ]bpb[:=]?\s*\*{0,2}\s*([0-9]+\.[0-9]+)", re.I)
 FOLDER_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}_[A-Za-z0-9._+-]+$")
@@ -85,13 +85,8 @@ def load_json(sub: Submission) -> LoadedJson:
     text = f.text
     if "\x00" in text:
         return LoadedJson(None, "binary content (NUL bytes)")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return LoadedJson(None, f"not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})", exc.lineno)
-    except (RecursionError, ValueError) as exc:
-        return LoadedJson(None, f"not valid JSON: {type(exc).__name__}")
-    return LoadedJson(data)
+    loaded = parse_json(text)  # depth-limited; NaN/Infinity and unconvertible numbers refused
+    return LoadedJson(loaded.data, loaded.problem, loaded.line)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from golfcheck.checks import evidence
 from golfcheck.checks.common import RULING_1017, finding, json_line, json_rel
+from golfcheck.errors import reading
 from golfcheck.findings import Finding, Severity
 from golfcheck.logs import CANONICAL_VAL_TOKENS, LogFile, Run, candidates, matches, parse_log, select_scored
 from golfcheck.submission import Submission
@@ -25,7 +26,7 @@ def seed_from_name(rel: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-@dataclass
+@dataclass(eq=False)  # identity: membership tests must not compare whole parsed runs field by field
 class RunRow:
     run: Run
     duplicate_of: str | None = None
@@ -123,8 +124,19 @@ def analyse_logs(sub: Submission, profile: str = "record") -> LogsResult:
     headline = evidence.number(data, "val_bpb")
     by_hash: dict[str, str] = {}
     for lf in sub.logs:
-        parsed = parse_log(lf.text, lf.rel)
+        try:
+            with reading(lf.path):
+                parsed = parse_log(lf.path, lf.rel)  # streamed from disk
+        except OSError as exc:
+            res.findings.append(finding("GC605", Severity.WARNING, sub, lf.rel, 1,
+                                        f"log {lf.rel} cannot be read: {exc.strerror or exc}", profile=profile))
+            continue
         res.files.append(parsed)
+        if parsed.skipped:
+            res.findings.append(finding("GC605", Severity.WARNING, sub, lf.rel, 1,
+                                        f"log {lf.rel} {parsed.skipped}: it was not parsed; a reviewer must read it",
+                                        profile=profile))
+            continue
         if parsed.problem:
             res.findings.append(finding("GC605", Severity.WARNING, sub, lf.rel, 1,
                                         f"log {lf.rel} is not readable as text: {parsed.problem}", profile=profile))
@@ -199,7 +211,8 @@ def _select(res: LogsResult, sub: Submission, claims: dict[int, dict], headline:
         if val is None:
             continue
         same = [r for r in rows if r.run.seed is not None and int(r.run.seed.value) == seed]
-        named = [r for r in rows if r.name_seed == seed and r not in same]
+        same_ids = {id(r) for r in same}
+        named = [r for r in rows if r.name_seed == seed and id(r) not in same_ids]
         agreeing = sorted((r for r in same if r.agrees), key=lambda r: abs(r.run.scored.bpb - val))
         if agreeing:
             res.by_claim[seed] = agreeing[0]

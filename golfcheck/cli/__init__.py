@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("golfcheck: interrupted", err=True)
         return 2
     except Exception as exc:  # noqa: BLE001 - last line of defence: one line, exit 2
-        click.echo(f"golfcheck: internal error: {type(exc).__name__}: {exc}", err=True)
+        where = getattr(exc, "golfcheck_path", None)
+        click.echo(f"golfcheck: {where + ': ' if where else ''}internal error: {type(exc).__name__}: {exc}", err=True)
         return 2
     return rv if isinstance(rv, int) else 0
 

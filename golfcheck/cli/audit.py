@@ -40,9 +40,12 @@ def _progress(done: int, total: int) -> None:
 @click.option("-j", "--jobs", type=int, default=None, help="Worker processes; 0 = all cores.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=None,
               help="Seconds one file or folder may take before it is reported as GC002 (default 300; 0 = no limit).")
+@click.option("--memory", type=click.FloatRange(min=0), default=None,
+              help="MiB one file or folder may allocate before it is reported as GC002 (default 1024; 0 = no cap).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report here instead of stdout.")
 @click.option("--config", "config_path", type=click.Path(), help="pyproject.toml to read [tool.golfcheck] from.")
-def audit(paths, fmt, select, ignore, fail_on, exit_zero, respect_suppressions, history, jobs, timeout, output, config_path):
+def audit(paths, fmt, select, ignore, fail_on, exit_zero, respect_suppressions, history, jobs, timeout, memory, output,
+          config_path):
     """Static audit of train_gpt.py files or submission folders (never runs them).
 
     Answers the code question: does what the code and its run configuration do break a rule of the
@@ -50,13 +53,14 @@ def audit(paths, fmt, select, ignore, fail_on, exit_zero, respect_suppressions, 
     for the run configuration. The artifact size, the logged times, the seeds and the paperwork
     (submission.json, logs, layout) are `golfcheck check FOLDER`.
     """
-    cfg = load_config(config_path)
+    cfg = load_config(config_path, audited=paths)  # never a pyproject.toml inside what is audited
     options = Options(
         select=split_codes(select) or cfg.select,
         ignore=split_codes(ignore) + cfg.ignore,
         respect_suppressions=cfg.respect_suppressions if respect_suppressions is None else respect_suppressions,
         history=cfg.history if history is None else history,
         timeout=(cfg.timeout if timeout is None else timeout) or None,
+        memory=(cfg.memory if memory is None else memory) or None,
     )
     fmt = fmt or cfg.format
     if fmt not in FORMATS:

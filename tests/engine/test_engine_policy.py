@@ -91,8 +91,8 @@ def test_identical_folders_are_analysed_once(tmp_path, monkeypatch, inline_catal
         write_tree(tmp_path, {f"{name}/train_gpt.py": "x = 1\ndanger()\n", f"{name}/README.md": "run it\n"})
     write_tree(tmp_path, {"c/README.md": "a different README\n"})
     calls = []
-    real = api._worker
-    monkeypatch.setattr(api, "_worker", lambda args: calls.append(args[0].root.name) or real(args))
+    real = api._run_unit  # runs in this process (the audit itself runs in a forked child)
+    monkeypatch.setattr(api, "_run_unit", lambda args: calls.append(args[0].root.name) or real(args))
     report = api.audit_paths([tmp_path], jobs=1)
     assert sorted(calls) == ["a", "c"]
     hits = sorted((f.path, f.line) for f in report.findings if f.rule == "GC990")

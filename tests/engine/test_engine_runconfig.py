@@ -142,15 +142,31 @@ def test_readme_enabling_the_flag_wakes_the_finding(tmp_path):
     assert {f.severity for f in findings if f.rule == "GC990"} == {Severity.ERROR}
 
 
-def test_log_echo_beats_readme_for_dormancy(tmp_path):
+def test_log_echo_of_a_scored_run_beats_readme_for_dormancy(tmp_path):
+    write_tree(tmp_path, {
+        "train_gpt.py": GUARDED.format(default="1"),
+        "README.md": "TTT_ENABLED=1 torchrun train_gpt.py\n",
+        "train_seed1.log": ("Hyperparameters:\n  ttt_enabled: 0\nstep:1/10 val_bpb: 1.2\n"
+                            "final_int8_zlib_roundtrip_exact val_loss:2.00000000 val_bpb:1.20000000\n"),
+    })
+    ctx, findings = audit_folder(tmp_path)
+    assert ctx.config.get("ttt").source.startswith("echoed in")
+    assert {f.severity for f in findings if f.rule == "GC990"} == {Severity.NOTE}
+    (conflict,) = ctx.config.conflicts  # the disagreement itself is recorded (GC004 reports it)
+    assert conflict.taken and conflict.key == "ttt_enabled" and conflict.line == 2
+
+
+def test_log_echo_without_a_scored_result_cannot_switch_a_path_off(tmp_path):
     write_tree(tmp_path, {
         "train_gpt.py": GUARDED.format(default="1"),
         "README.md": "TTT_ENABLED=1 torchrun train_gpt.py\n",
         "train_seed1.log": "Hyperparameters:\n  ttt_enabled: 0\nstep:1/10 val_bpb: 1.2\n",
     })
     ctx, findings = audit_folder(tmp_path)
-    assert ctx.config.get("ttt").source.startswith("echoed in")
-    assert {f.severity for f in findings if f.rule == "GC990"} == {Severity.NOTE}
+    assert ctx.config.value("ttt") is True and ctx.config.get("ttt").source == "README.md run command"
+    assert {f.severity for f in findings if f.rule == "GC990"} == {Severity.ERROR}
+    (conflict,) = ctx.config.conflicts
+    assert not conflict.taken and conflict.log == "train_seed1.log"
 
 
 CONDITIONAL = '''

@@ -73,7 +73,9 @@ def test_gc108_run_script_turns_an_expert_on(tmp_path):
 
 def test_gc108_tilt_disabled_in_logs_is_dormant(tmp_path):
     run = "WITHIN_TAU=0.45 WITHIN_BOOST=0.75 torchrun --nproc_per_node=8 train_gpt.py\n"
-    log = "ngram_tilt_enabled: False\nstep:1/10 train_loss:4.0\nval_bpb:1.1\n"
+    # a log may switch the path off only in a run that carries its scored result (see runconfig)
+    log = ("ngram_tilt_enabled: False\nstep:1/10 train_loss:4.0\nval_bpb:1.1\n"
+           "final_int8_zlib_roundtrip_exact val_loss:2.00000000 val_bpb:1.10000000\n")
     found = audit(tmp_path, {"train_gpt.py": EXPERTS, "run.sh": run, "train_seed0.log": log}, "GC108")
     assert [f.severity for f in found] == [Severity.NOTE]
 
