@@ -20,6 +20,7 @@ from statistics import fmean, stdev
 
 from golfcheck.checks.common import LIMIT_BYTES, LIMIT_SECONDS, README_RULES, RULING_1017, RULING_1902, profile_of
 from golfcheck.errors import GolfcheckError
+from golfcheck.escape import md, md_code
 from golfcheck.findings import Finding, Report, sort_key
 from golfcheck.logs import Run
 from golfcheck.submission import Submission
@@ -58,7 +59,8 @@ def environment():
     )
     env.filters["bytes"] = lambda v: "–" if v is None else f"{int(v):,}"
     env.filters["num"] = lambda v, spec="": "–" if v is None else format(v, spec)
-    env.filters["cell"] = lambda v: str(v).replace("|", "\\|").replace("\n", " ")
+    env.filters["cell"] = md  # untrusted text (file names, messages quoting the submission) made inert
+    env.filters["code"] = md_code
     env.filters["pval"] = lambda v: "n/a" if v is None else (f"{v:.4f}" if v >= 1e-4 else f"{v:.2e}")
     return env
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from golfcheck.escape import one_line
 from golfcheck.findings import Finding, Report, fails, verdict_line
 
 
@@ -62,11 +63,11 @@ def logs_table(logs: dict) -> str:
             flag = "counted"
         if r.get("agrees_with_json") is False:
             flag += (", " if flag else "") + f"json says {r.get('claimed_val_bpb')}"
-        log = r["log"] + (f"#{r['run'] + 1}" if r.get("run") else "")
+        log = one_line(r["log"]) + (f"#{r['run'] + 1}" if r.get("run") else "")
         rows.append([
             log, fmt_num(r.get("seed")), fmt_num(r.get("val_bpb"), ".8f"), fmt_num(r.get("val_loss"), ".8f"),
             fmt_num(r.get("train_seconds"), ".3f"), fmt_num(r.get("eval_seconds"), ".1f"),
-            fmt_num(r.get("total_bytes"), ","), r.get("scored_label") or "-", flag,
+            fmt_num(r.get("total_bytes"), ","), one_line(r.get("scored_label") or "-"), flag,
         ])
     return table(["log", "seed", "val_bpb", "val_loss", "train_s", "eval_s", "total_bytes", "scored line", ""], rows)
 
@@ -74,13 +75,13 @@ def logs_table(logs: dict) -> str:
 def size_text(size: dict) -> str:
     lines = []
     for c in size.get("code_files", []):
-        lines.append(f"code   {c['path']}: {c['bytes']:,} bytes" + ("" if c.get("counted") else " (runs, must be counted)"))
+        lines.append(f"code   {one_line(c['path'])}: {c['bytes']:,} bytes" + ("" if c.get("counted") else " (runs, must be counted)"))
     for m in size.get("model_files", []):
         dec = m.get("decompressed_bytes")
-        lines.append(f"model  {m['path']}: {m['bytes']:,} bytes, {m.get('compressor') or 'unknown'}"
+        lines.append(f"model  {one_line(m['path'])}: {m['bytes']:,} bytes, {m.get('compressor') or 'unknown'}"
                      + (f", decompresses to {dec:,} bytes" if dec is not None else f" ({m.get('problem') or 'unreadable'})"))
     for e in size.get("per_seed", []):
-        lines.append(f"log    {e['log']} seed {fmt_num(e.get('seed'))}: model {fmt_num(e.get('model_bytes'), ',')}"
+        lines.append(f"log    {one_line(e['log'])} seed {fmt_num(e.get('seed'))}: model {fmt_num(e.get('model_bytes'), ',')}"
                      f" + code {fmt_num(e.get('code_bytes'), ',')} = total {fmt_num(e.get('total_bytes'), ',')}"
                      + (f" ({e['format']})" if e.get("format") else ""))
     lim = size.get("limit", 16_000_000)

@@ -12,6 +12,7 @@ from golfcheck.checks.render import counts_line, dump_json, exit_code, findings_
 from golfcheck.checks.significance import sota_from_folder, sota_from_values
 from golfcheck.cli.logs import FAIL_ON, PROFILE
 from golfcheck.errors import GolfcheckError
+from golfcheck.escape import one_line
 from golfcheck.findings import verdict_line
 
 
@@ -50,7 +51,7 @@ def check(path, n_seeds, sota_folder, sota_bpb, no_audit, fmt, fail_on, profile,
         click.echo(dump_json(report.to_dict()), nl=False)
     else:
         s = report.sections
-        click.echo(f"golfcheck check {target} (profile {s['profile']['name']})\n")
+        click.echo(f"golfcheck check {one_line(target)} (profile {s['profile']['name']})\n")
         audit = s.get("audit")
         if audit is not None:
             click.echo("== audit" + (f": {audit.get('note')}" if audit.get("skipped") else

@@ -9,6 +9,7 @@ import click
 
 from golfcheck.cli.logs import FAIL_ON
 from golfcheck.findings import fails
+from golfcheck.escape import one_line
 from golfcheck.formatters import render, summary
 
 
@@ -53,6 +54,6 @@ def gate(base, head, repo, fmt, sarif_path, summary_path, fail_on, max_file_byte
         click.echo(md, nl=False)
     else:
         click.echo(render(report, fmt), nl=False)
-    where = result.folder or "no single new records folder"
+    where = one_line(result.folder) if result.folder else "no single new records folder"
     click.echo(f"golfcheck gate: {where}: {summary(report)}", err=True)
     return 1 if fails(report.findings, fail_on) else 0

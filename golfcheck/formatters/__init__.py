@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Callable
 
+from golfcheck.escape import one_line
 from golfcheck.findings import Report, sort_key, verdict_line
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -29,10 +30,10 @@ def text(report: Report) -> str:
     lines = []
     for f in sorted(report.findings, key=sort_key):
         d = f.to_dict()
-        where = f"{d['path']}:{d['line']}:{d['column']}"
+        where = f"{one_line(d['path'])}:{d['line']}:{d['column']}"
         extra = " (in decoded payload)" if f.in_payload else ""
         tag = ("suppressed " if f.suppressed else "") + f.severity.value + (", paperwork" if f.is_paperwork else "")
-        lines.append(f"{where}: {f.rule} [{tag}] {f.message}{extra}")
+        lines.append(f"{where}: {f.rule} [{tag}] {one_line(f.message)}{extra}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
