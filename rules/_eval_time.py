@@ -110,7 +110,8 @@ class SlotSite:
     its loss covers relative to the slice scored afterwards.
 
     ``kind``: ``scored`` (mask covers the scored slice), ``whole`` (unmasked whole-window loss),
-    ``context`` (mask ends where the scored slice starts), ``unknown``.
+    ``context`` (mask ends where the scored slice starts), ``shared`` (context-only, but one delta
+    fitted on a whole batch of overlapping windows), ``unknown``.
     """
 
     function: Function
@@ -200,6 +201,37 @@ def _stride_before(fs: list[Function], hi: cst.BaseExpression | None, scored, li
     return any(stride.search(n) for n in hi_reads) and any(stride.search(n) for n in lo_reads) and scored[1] not in hi_reads
 
 
+def _shared_delta(f: Function, params: dict[str, int]) -> str | None:
+    """The optimised tensor has one row for the whole batch of windows (``torch.zeros(1, 1, d)``) while
+    the windows are scored row by row: return its name."""
+    for name, line in params.items():
+        a = next((a for a in f.assigns if name in a.targets and a.line == line and isinstance(a.value, cst.Call)), None)
+        if a is None:
+            continue
+        dims = [arg.value for arg in a.value.args if arg.keyword is None]
+        if len(dims) >= 2 and isinstance(dims[0], cst.Integer) and dims[0].value == "1":
+            return name
+    return None
+
+
+def _shared(f: Function, params: dict[str, int], backward, kind: str, detail: str) -> tuple[str, str]:
+    """A context-only delta shared by a batch of overlapping windows is reclassified ``shared``."""
+    shared = _shared_delta(f, params) if kind == "context" else None
+    if shared and _scores_rows(f, params[shared], backward.line):
+        return "shared", (
+            f"`{shared}` is one tensor for the whole batch of windows, fitted on every window's context; with "
+            f"overlapping windows a window's context holds the tokens an earlier window of the same batch "
+            f"scores, so that window is scored with a delta fitted partly on its own scored tokens")
+    return kind, detail
+
+
+def _scores_rows(f: Function, created: int, after: int) -> bool:
+    """The scoring accumulations after ``after`` run in a loop that starts after the delta was
+    created at line ``created``: a loop over the windows of one batch, all scored with that delta."""
+    return any(acc.line > after and any(f.loops[i].line > created for i in acc.ctx.loops if i in f.loops)
+               for acc in scoring_sums(f))
+
+
 def slot_sites(facts: Facts) -> list[SlotSite]:
     """Eval-time optimisation of a fresh tensor (delta / logit bias) before the window is scored."""
     out: list[SlotSite] = []
@@ -232,6 +264,7 @@ def slot_sites(facts: Facts) -> list[SlotSite]:
         if masks:
             lo, hi, store = masks[0]
             kind, detail = _classify(lo, hi, scored)
+            kind, detail = _shared(f, params, bw, kind, detail)
             out.append(SlotSite(f, grad_names, guards, kind, store.line, facts.code(store.node).strip(), f"[{scored[0]}:{scored[1]}]", detail))
             continue
         inline = [b for a in chain if a.line >= opt_line for sub in subscripts_in(a.value) if (b := slice_bounds(sub)) is not None]
@@ -243,6 +276,7 @@ def slot_sites(facts: Facts) -> list[SlotSite]:
             if kind == "unknown" and _stride_before(fs, inline[0][1], scored, at):
                 kind, detail = "context", (f"the loss slice ends at `{hi}`, a stride before the window end, where the "
                                            f"scored slice `[{scored[0]}:{scored[1]}]` starts; check the shorter last window")
+            kind, detail = _shared(f, params, bw, kind, detail)
         elif any(re.search(r"mask|weight", n, re.I) for n in reads):
             kind, detail = "unknown", "the loss is weighted by a mask golfcheck could not place"
         else:

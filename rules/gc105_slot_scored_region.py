@@ -24,7 +24,9 @@ class SlotScoredRegion(Rule):
     traps = (
         "Score-first TTT also runs an optimizer inside eval, but over model or LoRA parameters and after the "
         "chunk is scored; no fresh requires_grad tensor is optimised before scoring.",
-        "Context-only SLOT, whose mask ends where the scored slice starts ([0:s] / [focal_start:s]), is GC106.",
+        "Context-only SLOT, whose mask ends where the scored slice starts ([0:s] / [focal_start:s]), is GC106 "
+        "when each window gets its own delta; one [1, 1, d] delta fitted on the contexts of a whole batch of "
+        "overlapping windows is GC105 (a later window's context holds an earlier window's scored tokens).",
         "A mask ending at s + 1 overlaps the first scored position and is still GC105.",
     )
     rulings = (
@@ -38,7 +40,7 @@ class SlotScoredRegion(Rule):
     def check(self, ctx):
         for facts in ctx.facts:
             for site in slot_sites(facts):
-                if site.kind not in ("scored", "whole", "unknown"):
+                if site.kind not in ("scored", "whole", "shared", "unknown"):
                     continue
                 params = ", ".join(site.params)
                 if site.kind == "unknown":
@@ -46,6 +48,10 @@ class SlotScoredRegion(Rule):
                         f"eval-time SLOT: `{params}` is optimised in `{site.function.name}` before the window is "
                         f"scored ({site.detail}); a reviewer must check that the loss never covers the scored "
                         f"slice {site.scored}"), Severity.WARNING
+                elif site.kind == "shared":
+                    message, severity = (
+                        f"SLOT with a shared delta: `{params}` is optimised in `{site.function.name}` on the context "
+                        f"positions of a batch of windows and then scores all of them: {site.detail} (C1; PR #1240)"), None
                 else:
                     message, severity = (
                         f"SLOT on the scored region: `{params}` is optimised in `{site.function.name}` on a loss "
@@ -105,6 +111,45 @@ class SlotScoredRegion(Rule):
         ),
     )
     INVALID = (
+        Example(
+            """
+            import torch
+            import torch.nn.functional as F
+
+            def eval_causal_slot(model, windows, stride, focal):
+                loss_sum = 0.0
+                warm = None
+                for ws, x, y in windows:
+                    bsz, wlen = x.shape
+                    focal_start = max(wlen - focal, 0)
+                    base = model(x).detach()
+                    opt_mask = torch.zeros(bsz, wlen, dtype=torch.bool)
+                    for i in range(bsz):
+                        s = 0 if ws == 0 else max(wlen - stride, 0)
+                        if s > focal_start:
+                            opt_mask[i, focal_start:s] = True
+                    delta = torch.zeros(1, 1, base.size(-1), requires_grad=True)
+                    lbfgs = torch.optim.LBFGS([delta], max_iter=20)
+
+                    def closure():
+                        lbfgs.zero_grad()
+                        nll = F.cross_entropy((base + delta).flatten(0, 1), y.flatten(), reduction="none").view(bsz, wlen)
+                        loss = nll[opt_mask].mean()
+                        loss.backward()
+                        return loss
+
+                    lbfgs.step(closure)
+                    warm = delta.detach().clone()
+                    with torch.no_grad():
+                        nll = F.cross_entropy((base + delta).flatten(0, 1), y.flatten(), reduction="none").view(bsz, wlen)
+                    for i in range(bsz):
+                        s = 0 if ws == 0 else max(wlen - stride, 0)
+                        loss_sum += nll[i, s:wlen].sum()
+                return loss_sum
+            """,
+            trap="the #1350 focal mask [focal_start:s], but one [1, 1, d] delta for the whole batch of overlapping windows: a later window's context holds an earlier window's scored tokens",
+            lines=(15,),
+        ),
         Example(
             """
             import torch

@@ -20,6 +20,8 @@ class ContextOnlySlot(Rule):
         "slice ends exactly where the scored slice starts: opt_mask[i, focal_start:s] = True, logits[:, :s]."
     )
     traps = (
+        "A context-only delta shared by a batch of overlapping windows (torch.zeros(1, 1, d) for bsz windows) "
+        "leaks: a later window's context holds the tokens an earlier window scores with that delta; that is GC105.",
         "The bound must be s itself: s + 1 reaches the first scored position and is GC105.",
         "Warm-starting the delta from the previous window carries only already-scored information and is "
         "fine; a reviewer should still confirm where the warm-start state comes from.",
@@ -110,7 +112,7 @@ class ContextOnlySlot(Rule):
                         s = 0 if ws == 0 else max(wlen - stride, 0)
                         if s > focal_start:
                             opt_mask[i, focal_start:s] = True
-                    delta = torch.zeros(1, 1, base.size(-1), requires_grad=True)
+                    delta = torch.zeros(bsz, 1, base.size(-1), requires_grad=True)
                     lbfgs = torch.optim.LBFGS([delta], max_iter=20)
 
                     def closure():
@@ -129,7 +131,7 @@ class ContextOnlySlot(Rule):
                         loss_sum += nll[i, s:wlen].sum()
                 return loss_sum
             """,
-            trap="causal + focal mask [focal_start:s] with an LBFGS closure (#1350 shape)",
+            trap="causal + focal mask [focal_start:s], one delta per window (bsz rows), an LBFGS closure",
             lines=(15,),
         ),
         Example(
