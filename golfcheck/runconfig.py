@@ -15,7 +15,7 @@ note). Every echo whose truthiness disagrees with the code and the command is re
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 import libcst as cst
@@ -358,7 +358,43 @@ def settings_from_facts(facts) -> list[Setting]:
             s = None
         if s is not None:
             found.append((order, line, s))
-    return [s for _, _, s in found]
+    injected = injected_defaults(facts)
+    out = []
+    for _, _, s in found:
+        if s.env and s.env in injected and s.default is None and s.expr is not None:
+            value = _apply(s.expr, injected[s.env][0])
+            s = replace(s, value=value, default=value,
+                                    source=f"default injected by os.environ at {facts.path}:{injected[s.env][1]}")
+        out.append(s)
+    return out
+
+
+def injected_defaults(facts) -> dict[str, tuple[str, int]]:
+    """Environment defaults a script sets itself: ``os.environ.setdefault("X", "1")`` and
+    ``os.environ["X"] = "1"`` (an env read without a default then sees that value)."""
+    out: dict[str, tuple[str, int]] = {}
+    for _f, c in facts.all_calls():
+        if c.func in ("os.environ.setdefault", "environ.setdefault") and len(c.node.args) >= 2:
+            try:
+                key, value = _literal(c.node.args[0].value), _literal(c.node.args[1].value)
+            except _Unevaluable:
+                continue
+            if isinstance(key, str):
+                out.setdefault(key, (str(value), c.line))
+    for f in facts.functions.values():
+        for a in f.assigns:
+            node = a.node
+            if not (a.subscript_store and isinstance(node, cst.Assign) and len(node.targets) == 1):
+                continue
+            t = node.targets[0].target
+            if isinstance(t, cst.Subscript) and dotted_name(t.value) in ("os.environ", "environ") and len(t.slice) == 1:
+                try:
+                    key, value = _literal(t.slice[0].slice.value), _literal(a.value)
+                except (_Unevaluable, AttributeError):
+                    continue
+                if isinstance(key, str):
+                    out[key] = (str(value), a.line)
+    return out
 
 
 _ECHO_LABEL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*[=:]\s*$")

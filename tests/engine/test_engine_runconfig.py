@@ -263,3 +263,18 @@ def test_readme_override_reaches_every_reader_of_the_variable():
     cfg = resolve(settings_from_code(cst.parse_module(code), "train_gpt.py"),
                   readme=("README.md", "SLOT_STEPS=8 torchrun --nproc_per_node=8 train_gpt.py"))
     assert cfg.value("a") == 8 and cfg.value("steps") == 8
+
+
+def test_defaults_injected_with_os_environ_setdefault_decide_dormancy(tmp_path):
+    """`os.environ.setdefault("X", "1")` then `int(os.environ["X"])`: the path runs by default."""
+    code = 'import os\nos.environ.setdefault("USE_X", "{v}")\nUSE_X = int(os.environ["USE_X"])\nif USE_X:\n    danger()\n'
+    write_tree(tmp_path, {"train_gpt.py": code.format(v="1")})
+    ctx, findings = audit_folder(tmp_path)
+    assert [f.severity for f in findings if f.rule == "GC990"] == [Severity.ERROR]
+    assert "injected" in ctx.config.get("use_x").source
+    write_tree(tmp_path, {"train_gpt.py": code.format(v="0")})
+    _, findings = audit_folder(tmp_path)
+    assert [f.severity for f in findings if f.rule == "GC990"] == [Severity.NOTE]
+    write_tree(tmp_path, {"train_gpt.py": code.replace('os.environ.setdefault("USE_X", "{v}")', 'os.environ["USE_X"] = "1"')})
+    _, findings = audit_folder(tmp_path)
+    assert [f.severity for f in findings if f.rule == "GC990"] == [Severity.ERROR]
