@@ -523,3 +523,50 @@ def gold_counts(facts: Facts, fn: Function) -> set[str]:
             elif isinstance(d, cst.Subscript) and names_read(d.value) & counts and any(names_read(el) & targets for el in d.slice):
                 gold.update(e.targets)
     return fl.forward(gold)
+
+
+# ---------------------------------------------------------------------------------------- across modules
+def keyed_returners(facts: Facts) -> list[tuple[Function, KeyedRead]]:
+    """Functions of ``facts`` that return a value read through a target-mixed key (the cache half of
+    the n-gram bug, when the scoring half lives in another file of the submission)."""
+    out = []
+    for g in facts.iter_functions():
+        if g.node is None:
+            continue
+        for read in target_keyed_reads(facts, g):
+            held = flow(facts, g).forward(statement_targets(facts, g, read.node))
+            if held & _return_reads(g, None) or any(read.node is d for r in _returned(g) for d in _descendants(r)):
+                out.append((g, read))
+                break
+    return out
+
+
+def cross_module_keyed_reads(all_facts: list[Facts]):
+    """(cache facts, keyed read, caller facts, caller function, call, sink) where a sibling module's
+    target-keyed lookup is called from another file with the realised target and its value reaches
+    that file's scored loss (``from ngram_cache import Cache`` ... ``cache.prob(ctx, y[j])``)."""
+    by_module: dict[str, list[tuple[Facts, Function, KeyedRead]]] = {}
+    for facts in all_facts:
+        stem = facts.path.rsplit("/", 1)[-1].removesuffix(".py")
+        if facts.source.in_payload:
+            continue
+        for g, read in keyed_returners(facts):
+            by_module.setdefault(stem, []).append((facts, g, read))
+    if not by_module:
+        return
+    for facts in all_facts:
+        imported = {name.split(".")[0].lstrip(".") for name, _ in facts.import_lines}
+        for stem, entries in by_module.items():
+            if stem not in imported or facts.path.rsplit("/", 1)[-1].removesuffix(".py") == stem:
+                continue
+            names = {g.name for _, g, _ in entries}
+            for fn in facts.iter_functions():
+                for c in fn.calls:
+                    if c.name not in names or not any(reads_target(facts, fn, a.value) for a in c.node.args):
+                        continue
+                    sink = reaches_loss(facts, fn, statement_targets(facts, fn, c.node))
+                    if sink is None:
+                        continue
+                    for cache_facts, g, read in entries:
+                        if g.name == c.name:
+                            yield cache_facts, read, facts, fn, c, sink

@@ -53,6 +53,14 @@ class TargetKeyedNgramLookup(Rule):
                         f"alone gets mass, so the distribution is not normalised either, C2)",
                         evidence=facts.code(read.node)[:200],
                     )
+        for cache_facts, read, facts, fn, call, sink in _ngram.cross_module_keyed_reads(ctx.facts):
+            yield ctx.finding(
+                self, cache_facts, read.node,
+                f"`{read.base}[{read.key}]` reads a table with a key that hashes in the realised target; "
+                f"{facts.path} calls `{facts.code(call.node.func)}` in `{fn.name}` (line {call.line}) with the target "
+                f"and its value reaches the scored loss at line {sink.line} (C1 lookahead, C2)",
+                evidence=f"{facts.path}:{call.line}",
+            )
 
     VALID = (
         Example(
@@ -134,6 +142,49 @@ class TargetKeyedNgramLookup(Rule):
             """,
             trap="the target-keyed path is chosen only by `A if flag else B` with the flag off: dormant, as under an if",
         ),
+        Example(
+            """
+            import os
+            import numpy as np
+            import torch
+            import torch.nn.functional as F
+            os.environ.setdefault("NG", "1")
+            NG = int(os.environ["NG"])
+            def main():
+                v = np.fromfile("data/fineweb_val_000000.bin", dtype=np.uint16).astype(np.int64)
+                m = torch.load("final_model.pt")
+                T = np.zeros(1 << 22, dtype=np.int32)
+                R = np.zeros((4096, 1024), dtype=np.int32)
+                L = 0.0
+                for j in range(2, len(v)):
+                    p = float(F.log_softmax(m(torch.tensor(v[j - 2:j])[None])[0, -1], -1)[v[j]].exp())
+                    if NG:
+                        c = (v[j - 1] * 1000003 ^ v[j - 2] * 998244353) & ((1 << 22) - 1)
+                        row = R[c % 4096]
+                        p = 0.8 * p + 0.2 * row[v[j]] / max(row.sum(), 1)
+                        R[c % 4096, v[j]] += 1
+                    L += -np.log(p)
+                print(f"final val_bpb:{L / len(v):.6f}")
+            main()
+            """,
+            trap='compact inline n-gram in a long main (one-letter names), context-only row normalised over V',
+        ),
+        Example(
+            """
+            import numpy as np
+            import torch.nn.functional as F
+            from ngram_cache import Cache
+            def eval_val(model, val_tokens):
+                cache = Cache()
+                loss_sum = 0.0
+                for j in range(1, len(val_tokens)):
+                    p_model = float(F.softmax(model(val_tokens[:j])[-1], -1)[val_tokens[j]])
+                    p = 0.9 * p_model + 0.1 * cache.prob(int(val_tokens[j - 1]), int(val_tokens[j]))
+                    loss_sum += -np.log(p)
+                return loss_sum
+            """,
+            files={'ngram_cache.py': 'import numpy as np\n\n\nclass Cache:\n    def __init__(self, rows=4096, vocab=1024):\n        self.rows = rows\n        self.t = np.zeros((rows, vocab), dtype=np.int32)\n\n    def prob(self, ctx, tgt):\n        row = self.t[(ctx * 1000003) % self.rows]\n        return row[tgt] / max(row.sum(), 1)\n'}, trap='the cache in a sibling module reads a full row by the context; the target is a column of it',
+        ),
     )
     INVALID = (
         Example(
@@ -201,5 +252,49 @@ class TargetKeyedNgramLookup(Rule):
                 return loss_sum
             """,
             trap="the same conditional expression with the flag on by default: the target-keyed path runs",
+        ),
+        Example(
+            """
+            import os
+            import numpy as np
+            import torch
+            import torch.nn.functional as F
+            os.environ.setdefault("NG", "1")
+            NG = int(os.environ["NG"])
+            def main():
+                v = np.fromfile("data/fineweb_val_000000.bin", dtype=np.uint16).astype(np.int64)
+                m = torch.load("final_model.pt")
+                T = np.zeros(1 << 22, dtype=np.int32)
+                C = np.zeros(1 << 22, dtype=np.int32)
+                L = 0.0
+                for j in range(2, len(v)):
+                    p = float(F.log_softmax(m(torch.tensor(v[j - 2:j])[None])[0, -1], -1)[v[j]].exp())
+                    if NG:
+                        c = (v[j - 1] * 1000003 ^ v[j - 2] * 998244353) & ((1 << 22) - 1)
+                        k = (c ^ (v[j] * 2654435761)) & ((1 << 22) - 1)
+                        p = 0.8 * p + 0.2 * T[k] / max(C[c], 1)
+                        T[k] += 1
+                        C[c] += 1
+                    L += -np.log(p)
+                print(f"final val_bpb:{L / len(v):.6f}")
+            main()
+            """,
+            trap='compact inline n-gram: one-letter names, the target mixed into the hash, the path enabled by os.environ.setdefault', lines=(18,),
+        ),
+        Example(
+            """
+            import numpy as np
+            import torch.nn.functional as F
+            from ngram_cache import Cache
+            def eval_val(model, val_tokens):
+                cache = Cache()
+                loss_sum = 0.0
+                for j in range(1, len(val_tokens)):
+                    p_model = float(F.softmax(model(val_tokens[:j])[-1], -1)[val_tokens[j]])
+                    p = 0.9 * p_model + 0.1 * cache.prob(int(val_tokens[j - 1]), int(val_tokens[j]))
+                    loss_sum += -np.log(p)
+                return loss_sum
+            """,
+            files={'ngram_cache.py': 'import numpy as np\n\n\nclass Cache:\n    def __init__(self, bits=22):\n        self.mask = (1 << bits) - 1\n        self.t = np.zeros(1 << bits, dtype=np.int32)\n        self.c = np.zeros(1 << bits, dtype=np.int32)\n\n    def prob(self, ctx, tgt):\n        h = (ctx * 1000003) & self.mask\n        k = (h ^ (tgt * 2654435761)) & self.mask\n        return self.t[k] / max(self.c[h], 1)\n'}, trap='the target-keyed cache lives in a sibling module that train_gpt.py imports',
         ),
     )
