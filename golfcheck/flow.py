@@ -444,7 +444,7 @@ def _analysis(facts: Facts, kind: str) -> _Taint:
                 q = fn.qualname
                 fl = function_flow(facts, fn)
                 s = seeds[q] | params[q]
-                if outer[q] is not None:  # a closure reads its enclosing function's names
+                if outer[q] is not None:  # a closure or a global read: the enclosing scope's names
                     s = s | (_free_reads(facts, fn) & names_of.get(outer[q], frozenset()))
                 cur = frozenset(fl.forward(s)) if s else frozenset()
                 found: list[Edge] = []
@@ -498,12 +498,16 @@ def _analysis(facts: Facts, kind: str) -> _Taint:
 
 
 def _outer(facts: Facts, fn: Function) -> str | None:
-    """The function a nested function is defined in (None for top-level functions and methods)."""
-    if "." not in fn.qualname or fn.node is None:
+    """Where ``fn`` reads its free names: the function a nested function is defined in, else the
+    module (globals); None for the module itself."""
+    if fn.node is None:
         return None
-    q = fn.qualname.rsplit(".", 1)[0]
-    g = facts.functions.get(q)
-    return q if g is not None and g.node is not None else None
+    if "." in fn.qualname:
+        q = fn.qualname.rsplit(".", 1)[0]
+        g = facts.functions.get(q)
+        if g is not None and g.node is not None:
+            return q
+    return MODULE if MODULE in facts.functions else None
 
 
 def _all_reads(facts: Facts, fn: Function) -> frozenset[str]:
