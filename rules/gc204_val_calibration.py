@@ -96,6 +96,43 @@ class ValCalibration(Rule):
             """,
             trap="Hessians from the training loader; only a size derived from val is passed",
         ),
+        Example(
+            """
+            import glob
+            import os
+            import numpy as np
+            import torch
+
+            ROOT = os.environ.get("DATA_PATH", "./data/fineweb10B_sp8192")
+            HELD = f"{ROOT}/fineweb_train_*.bin"
+
+
+            def grab(pattern, n):
+                files = sorted(glob.glob(pattern))
+                return torch.from_numpy(np.fromfile(files[0], dtype=np.uint16)[:n].astype(np.int64))
+
+
+            def collect_hessians(model, tokens, seq):
+                hs = {}
+                for name, mod in model.named_modules():
+                    if isinstance(mod, torch.nn.Linear):
+                        hs[name] = torch.zeros(mod.in_features, mod.in_features)
+                hooks = [mod.register_forward_hook(lambda m, i, o: None) for _, mod in model.named_modules()]
+                with torch.no_grad():
+                    for s in range(0, tokens.numel() - seq, seq):
+                        model(tokens[s:s + seq][None])
+                for h in hooks:
+                    h.remove()
+                return hs
+
+
+            def main(model):
+                calib = grab(HELD, 65536)
+                hessians = collect_hessians(model, calib, 2048)
+                torch.save({"h": hessians, "sd": model.state_dict()}, "final_model.pt")
+            """,
+            trap='the same renamed loader and pattern-built path, over the training shards',
+        ),
     )
     INVALID = (
         Example(
@@ -133,5 +170,42 @@ class ValCalibration(Rule):
             """,
             trap="AWQ-style activation statistics from the validation tail; the hook collector is found by what it does",
             lines=(14,),
+        ),
+        Example(
+            """
+            import glob
+            import os
+            import numpy as np
+            import torch
+
+            ROOT = os.environ.get("DATA_PATH", "./data/fineweb10B_sp8192")
+            HELD = f"{ROOT}/fineweb_val_*.bin"
+
+
+            def grab(pattern, n):
+                files = sorted(glob.glob(pattern))
+                return torch.from_numpy(np.fromfile(files[0], dtype=np.uint16)[:n].astype(np.int64))
+
+
+            def collect_hessians(model, tokens, seq):
+                hs = {}
+                for name, mod in model.named_modules():
+                    if isinstance(mod, torch.nn.Linear):
+                        hs[name] = torch.zeros(mod.in_features, mod.in_features)
+                hooks = [mod.register_forward_hook(lambda m, i, o: None) for _, mod in model.named_modules()]
+                with torch.no_grad():
+                    for s in range(0, tokens.numel() - seq, seq):
+                        model(tokens[s:s + seq][None])
+                for h in hooks:
+                    h.remove()
+                return hs
+
+
+            def main(model):
+                calib = grab(HELD, 65536)
+                hessians = collect_hessians(model, calib, 2048)
+                torch.save({"h": hessians, "sd": model.state_dict()}, "final_model.pt")
+            """,
+            trap='calibration tokens from a renamed loader over a path built from the val pattern (flow, not names)', lines=(31,),
         ),
     )

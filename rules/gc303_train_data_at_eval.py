@@ -2,7 +2,12 @@
 
 import re
 
+import libcst as cst
+
+from golfcheck import flow
+from golfcheck.facts import iter_descendants
 from golfcheck.findings import Severity
+from golfcheck.source import dotted_name
 from golfcheck.rule import Example, Rule, Ruling
 from ._data_bytes import (HESSIAN_CALL, LOADER_CLASS, TRAIN_FILES, code_files, main_training_loop,
                                reserved_seconds, strings_in, train_data_names)
@@ -10,6 +15,32 @@ from ._data_bytes import (HESSIAN_CALL, LOADER_CLASS, TRAIN_FILES, code_files, m
 READERS = re.compile(r"(fromfile|memmap|load_data_shard|load_shard|read_shard|np\.load|torch\.load|open|read_bytes)$")
 FEEDS = re.compile(r"^(update|add|add_tokens|ingest|prefill|fit|observe|extend|index_add_|scatter_add_|add_at)$")
 MIN_RESERVE_SECONDS = 1.0
+# Calls that put the artifact's weights into the model that is evaluated; and what reads a file.
+LOADS_ARTIFACT = {"deserialize", "load_artifact", "dequantize_state_dict", "load_quantized"}
+FILE_READS = {"load", "decompress", "read", "read_bytes", "fromfile", "frombuffer", "dequantize", "BytesIO"}
+
+
+def _artifact_loads(facts, f):
+    """Calls that load the model back from the artifact on disk: ``deserialize(...)``, or
+    ``load_state_dict`` of a state read from a file (not an in-memory copy, as a warmup restore is)."""
+    fl = flow.function_flow(facts, f)
+    from_file = fl.forward({t for c in f.calls if c.name in FILE_READS for t in
+                            (fl.assignment_of(c.node).targets if fl.assignment_of(c.node) is not None else ())})
+    out = []
+    for c in f.calls:
+        if c.name in LOADS_ARTIFACT:
+            out.append(c)
+        elif c.name == "load_state_dict" and (c.reads & from_file or any(
+                isinstance(d, cst.Call) and (dotted_name(d.func) or "").rsplit(".", 1)[-1] in FILE_READS
+                for d in iter_descendants(c.node) if d is not c.node)):
+            out.append(c)
+    return out
+
+
+def _fits(g) -> bool:
+    """A function that fits parameters: it backpropagates and steps an optimizer."""
+    names = {c.name for c in g.calls}
+    return "backward" in names and "step" in names
 
 
 def hessian_from_train(facts, f):
@@ -55,6 +86,33 @@ class TrainDataAtEval(Rule):
         for facts in code_files(ctx):
             yield from self._hessians(ctx, facts)
             yield from self._train_reads(ctx, facts)
+            yield from self._after_load(ctx, facts)
+
+    def _after_load(self, ctx, facts):
+        """After the model is loaded back from the artifact for evaluation, training data handed to a
+        helper that fits something (takes gradient steps or collects calibration statistics)."""
+        for f in facts.iter_functions():
+            loads = _artifact_loads(facts, f)
+            if not loads:
+                continue
+            first = min((c.line, c.col) for c in loads)
+            train = flow.names(facts, f, flow.TRAIN)
+            if not train:
+                continue
+            for c in f.calls:
+                if (c.line, c.col) <= first or not (c.reads & train):
+                    continue
+                if not flow.value_at(facts, f, c.reads & train, (c.line, c.col), flow.TRAIN):
+                    continue
+                fits = [g for g in facts.resolve_call(f, c) if _fits(g)]
+                if not fits and not HESSIAN_CALL.search(c.name):
+                    continue
+                what = f"`{fits[0].name}` takes optimizer steps on it" if fits else f"`{c.name}` collects statistics from it"
+                yield ctx.finding(self, facts, c.node, (
+                    f"training data reaches `{facts.code(c.node.func)}` after the model was loaded back for evaluation "
+                    f"(line {first[0]}); {what}: evaluation may use only the artifact (README: no training data "
+                    f"at evaluation unless its bits are paid for)"))
+                break
 
     def _hessians(self, ctx, facts):
         main = main_training_loop(facts)
@@ -147,6 +205,77 @@ class TrainDataAtEval(Rule):
             """,
             trap="AR self-generated calibration; shard counting; a loader class",
         ),
+        Example(
+            """
+            import glob
+            import numpy as np
+            import torch
+            import torch.nn.functional as F
+
+
+            class Hyperparameters:
+                train_files = "./data/fineweb_train_*.bin"
+                val_files = "./data/fineweb_val_*.bin"
+
+
+            def shard(path):
+                return torch.from_numpy(np.fromfile(path, dtype=np.uint16).astype(np.int64))
+
+
+            def fit_temperature(model, tokens, steps=50):
+                t = torch.ones((), requires_grad=True)
+                opt = torch.optim.Adam([t], lr=0.01)
+                for _ in range(steps):
+                    logits = model(tokens[:-1][None])[0] / t
+                    loss = F.cross_entropy(logits, tokens[1:])
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                return t.detach()
+
+
+            def eval_val(model, val_tokens, temperature):
+                loss_sum = torch.zeros((), dtype=torch.float64)
+                with torch.inference_mode():
+                    for s in range(0, val_tokens.numel() - 1024, 1024):
+                        piece = val_tokens[s:s + 1025]
+                        loss_sum += F.cross_entropy(model(piece[:-1][None])[0] / temperature, piece[1:], reduction="sum").double()
+                return loss_sum
+
+
+            def main(args, build_model):
+                model = build_model()
+                calib = shard(sorted(glob.glob(args.train_files))[0])[:65536]
+                temperature = fit_temperature(model, calib)
+                torch.save({"sd": model.state_dict(), "t": temperature}, "final_model.pt")
+                model.load_state_dict(torch.load("final_model.pt")["sd"])
+                val_tokens = shard(sorted(glob.glob(args.val_files))[0])
+                print(eval_val(model, val_tokens, temperature))
+            """,
+            trap='a temperature fitted on training data before the artifact is written and loaded back (it is in the artifact)',
+        ),
+        Example(
+            """
+            import copy
+            import torch
+
+
+            def train(model, opt, loader, steps):
+                for _ in range(steps):
+                    x, y = loader.next_batch()
+                    model(x, y).backward()
+                    opt.step()
+
+
+            def main(args, model, opt, make_loader):
+                initial = copy.deepcopy(model.state_dict())
+                warm_loader = make_loader(args.train_files)
+                train(model, opt, warm_loader, 20)
+                model.load_state_dict(initial)
+                train(model, opt, make_loader(args.train_files), args.iterations)
+            """,
+            trap="the baseline's warmup restores the initial weights from memory, then the timed training runs: not a load for evaluation",
+        ),
     )
     INVALID = (
         Example(
@@ -195,5 +324,53 @@ class TrainDataAtEval(Rule):
                 return eval_val_ngram(model, val_tokens, mixer)
             """,
             trap="n-gram tables prefilled from all training shards and handed to eval (#925)", lines=(10,),
+        ),
+        Example(
+            """
+            import glob
+            import numpy as np
+            import torch
+            import torch.nn.functional as F
+
+
+            class Hyperparameters:
+                train_files = "./data/fineweb_train_*.bin"
+                val_files = "./data/fineweb_val_*.bin"
+
+
+            def shard(path):
+                return torch.from_numpy(np.fromfile(path, dtype=np.uint16).astype(np.int64))
+
+
+            def fit_temperature(model, tokens, steps=50):
+                t = torch.ones((), requires_grad=True)
+                opt = torch.optim.Adam([t], lr=0.01)
+                for _ in range(steps):
+                    logits = model(tokens[:-1][None])[0] / t
+                    loss = F.cross_entropy(logits, tokens[1:])
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                return t.detach()
+
+
+            def eval_val(model, val_tokens, temperature):
+                loss_sum = torch.zeros((), dtype=torch.float64)
+                with torch.inference_mode():
+                    for s in range(0, val_tokens.numel() - 1024, 1024):
+                        piece = val_tokens[s:s + 1025]
+                        loss_sum += F.cross_entropy(model(piece[:-1][None])[0] / temperature, piece[1:], reduction="sum").double()
+                return loss_sum
+
+
+            def main(args, build_model):
+                model = build_model()
+                model.load_state_dict(torch.load("final_model.pt"))
+                calib = shard(sorted(glob.glob(args.train_files))[0])[:65536]
+                temperature = fit_temperature(model, calib)
+                val_tokens = shard(sorted(glob.glob(args.val_files))[0])
+                print(eval_val(model, val_tokens, temperature))
+            """,
+            trap='after the model is loaded back from the artifact, a helper fits a temperature on a training shard', lines=(41,),
         ),
     )
