@@ -249,11 +249,32 @@ def _dormancy(ctx: AuditContext, f: Finding) -> Finding:
         return f
     for facts in ctx.facts:
         if facts.path == f.path and facts.source.in_payload == f.in_payload:
-            reason = facts.dormant(f.line, ctx.config, column=f.column)
+            reason = facts.dormant(f.line, ctx.config, column=f.column) or _never_referenced(ctx, facts, f.line)
             if reason:
                 return f.with_severity(Severity.NOTE, f"dormant: {reason}")
             return f
     return f
+
+
+def _has_entry_point(facts: Facts) -> bool:
+    """Module-level code calls a function of this file (``main()``, under ``if __name__ == ...``)."""
+    module = facts.module_level
+    return any(facts.resolve_call(module, c) for c in module.calls)
+
+
+def _never_referenced(ctx: AuditContext, facts: Facts, line: int) -> str | None:
+    """A top-level function that no code of the submission calls or mentions never runs."""
+    fn = facts.function_at(line)
+    if fn.node is None or fn.class_name or "." in fn.qualname:
+        return None  # module code, methods (called through instances) and closures: assume live
+    if not _has_entry_point(facts):
+        return None  # a library or a snippet: what calls it is not in view
+    mentioned = ctx.__dict__.get("_mentioned")
+    if mentioned is None:
+        mentioned = ctx.__dict__["_mentioned"] = set().union(*(set(x._mentions) for x in ctx.facts))
+    if fn.name in mentioned:
+        return None
+    return f"`{fn.name}` is defined but never called or referenced by the submission's code"
 
 
 def _suppress(f: Finding, sups: list[Suppression]) -> Finding:

@@ -136,6 +136,18 @@ def reserved_seconds(ctx, facts: Facts) -> float | None:
             v = 1.0e9 if v is None else None  # reserved, amount unknown (not an env setting)
         if v is not None:
             best = v if best is None else max(best, v)
+    # a reserve written as a lower cap: MAX_WALLCLOCK_SECONDS = 588 leaves 12 s of the 600 s for GPTQ
+    for key, setting in ctx.config.settings.items():
+        if not WALLCLOCK_NAME.search(key) or setting.path != facts.path:
+            continue
+        try:
+            cap = float(setting.value)
+        except (TypeError, ValueError):
+            continue
+        if key.endswith("_ms"):
+            cap /= 1000.0
+        if 0 < cap < 600:
+            best = 600 - cap if best is None else max(best, 600 - cap)
     return best
 
 

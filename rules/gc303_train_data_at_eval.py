@@ -69,7 +69,7 @@ class TrainDataAtEval(Rule):
     )
     traps = (
         "Hessians from training data collected inside the reserved budget (max_wallclock_ms -= "
-        "gptq_reserve_seconds*1e3, the #1413 pattern) are legal.",
+        "gptq_reserve_seconds*1e3, the #1413 pattern, or a cap set below 600 s) are legal.",
         "AR self-generated calibration (#1019) touches no data.",
         "Loader classes glob train_files legally, and counting shards for a log line reads no tokens.",
     )
@@ -153,7 +153,9 @@ class TrainDataAtEval(Rule):
                 if not reads or not fed:
                     continue
                 sink = fed[0].func.rsplit(".", 1)[0]
-                on_eval = facts.on_eval_path(f) or self._reaches_eval(facts, f, sink)
+                # used by the evaluation: read inside a scoring function, or handed to one; a function that
+                # merely also calls the evaluation (main) does not make a training-only table an eval input
+                on_eval = bool(f.accumulators) or self._reaches_eval(facts, f, sink)
                 sev = None if on_eval else Severity.WARNING
                 where = "and the object is used by the evaluation" if on_eval else "outside the training loader"
                 yield ctx.finding(self, facts, c.node,
@@ -173,6 +175,21 @@ class TrainDataAtEval(Rule):
         return False
 
     VALID = (
+        Example(
+            """
+            import os, time
+            max_wallclock_seconds = float(os.environ.get("MAX_WALLCLOCK_SECONDS", 588.0))
+            def main(args, model, opt, train_loader, collect_hessians):
+                t0 = time.perf_counter()
+                while (time.perf_counter() - t0) < max_wallclock_seconds:
+                    x, y = train_loader.next_batch()
+                    model(x, y).backward()
+                    opt.step()
+                hessians = collect_hessians(model, train_loader, 64)
+                return hessians
+            """,
+            trap='a reserve written as a lower cap: MAX_WALLCLOCK_SECONDS 588 leaves 12 s for GPTQ on training data',
+        ),
         Example(
             """
             import time
@@ -278,6 +295,21 @@ class TrainDataAtEval(Rule):
         ),
     )
     INVALID = (
+        Example(
+            """
+            import os, time
+            max_wallclock_seconds = float(os.environ.get("MAX_WALLCLOCK_SECONDS", 600.0))
+            def main(args, model, opt, train_loader, collect_hessians):
+                t0 = time.perf_counter()
+                while (time.perf_counter() - t0) < max_wallclock_seconds:
+                    x, y = train_loader.next_batch()
+                    model(x, y).backward()
+                    opt.step()
+                hessians = collect_hessians(model, train_loader, 64)
+                return hessians
+            """,
+            trap='the same GPTQ on training data after a loop that uses the whole 600 s', lines=(9,),
+        ),
         Example(
             """
             def main(args, model, opt, DistributedTokenLoader, collect_hessians):

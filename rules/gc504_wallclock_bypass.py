@@ -1,13 +1,14 @@
-"""GC504 — code shapes that bypass the 600 s training cap (cap > 600 or 0, step-only stops, unreserved GPTQ)."""
+"""GC504 — code shapes that bypass the 600 s training cap (cap > 600 or 0, step-only stops).
+
+GPTQ Hessian collection on training data after the loop without a reserve is GC303 (training data after
+the window): one finding for one cause."""
 
 import re
 
 from golfcheck.findings import Severity
 from golfcheck.rule import Example, Rule, Ruling
 from golfcheck.runconfig import truthy
-from ._data_bytes import (WALLCLOCK_NAME, code_files, evidence_texts, grep, is_non_record, last, main_training_loop,
-                               reserved_seconds, training_loops)
-from .gc303_train_data_at_eval import MIN_RESERVE_SECONDS, hessian_from_train
+from ._data_bytes import WALLCLOCK_NAME, code_files, evidence_texts, grep, is_non_record, last, training_loops
 
 LIMIT = 600.0
 STOP_STEP = re.compile(r"^(force[d]?_stop_step|stop_at_step|fixed_steps|force_steps|stop_step)$", re.I)
@@ -17,7 +18,7 @@ class WallclockBypass(Rule):
     id = "GC504"
     name = "wallclock-cap-bypass"
     severity = Severity.ERROR
-    summary = "The training code can run past 600 s: cap > 600 or 0, a step-count stop that disables the cap, or unreserved GPTQ on train data."
+    summary = "The training code can run past 600 s: cap > 600 or 0, or a step-count stop that disables the cap (from logs: training over 600 s)."
     rationale = (
         "Training, including GPTQ Hessian collection on training data, must finish within 600 s on 8xH100. #1908's "
         "FORCE_STOP_STEP turned the wallclock check off and ran 601,153 ms (#1956). Hessians from train_loader after "
@@ -25,7 +26,7 @@ class WallclockBypass(Rule):
     )
     looks_for = (
         "MAX_WALLCLOCK_SECONDS defaulting (or set) above 600 or to 0; a stop-step setting that gates the wallclock "
-        "comparison; Hessian collection from train data with no or a ~0 s reserve; a training-data warmup before "
+        "comparison; a training-data warmup before "
         "the timer that does not restore the initial weights and optimizer state (HOLD)."
     )
     traps = (
@@ -43,7 +44,6 @@ class WallclockBypass(Rule):
         for facts in code_files(ctx):
             yield from self._cap(ctx, facts, soft)
             yield from self._stop_step(ctx, facts)
-            yield from self._gptq(ctx, facts)
             yield from self._warmup(ctx, facts)
 
     def _cap(self, ctx, facts, soft):
@@ -92,23 +92,6 @@ class WallclockBypass(Rule):
                                       f"{s.env or s.key} switches the wallclock cap off (value {value!r}"
                                       f"{', from ' + source if source else ''}): training then stops on a step count "
                                       "only", severity=None if on else Severity.NOTE)
-
-    def _gptq(self, ctx, facts):
-        main = main_training_loop(facts)
-        reserve = reserved_seconds(ctx, facts)
-        if reserve is not None and reserve >= MIN_RESERVE_SECONDS:
-            return
-        for f in facts.iter_functions():
-            for c, name in hessian_from_train(facts, f):
-                if main and main[0] is f and main[1].line <= c.line <= main[1].end_line:
-                    continue
-                if reserve is None:
-                    yield ctx.finding(self, facts, c.node, f"GPTQ/calibration on training data (`{name}`) with no "
-                                      "wallclock reserve: the 600 s budget includes Hessian collection")
-                else:
-                    yield ctx.finding(self, facts, c.node, f"GPTQ/calibration on training data (`{name}`) with only a "
-                                      f"{reserve:g} s reserve (#1868 raised 0.5 s to 8 s): the logs must show train time "
-                                      "+ Hessians <= 600 s", severity=Severity.WARNING)
 
     def _warmup(self, ctx, facts):
         for f in facts.iter_functions():

@@ -278,3 +278,23 @@ def test_defaults_injected_with_os_environ_setdefault_decide_dormancy(tmp_path):
     write_tree(tmp_path, {"train_gpt.py": code.replace('os.environ.setdefault("USE_X", "{v}")', 'os.environ["USE_X"] = "1"')})
     _, findings = audit_folder(tmp_path)
     assert [f.severity for f in findings if f.rule == "GC990"] == [Severity.ERROR]
+
+
+def test_a_function_nothing_calls_or_mentions_is_dormant(tmp_path):
+    code = (
+        "def old_eval():\n    danger()\n"            # defined, never referenced: never runs
+        "def hook():\n    danger()\n"                # referenced as a callback: may run
+        "def main(register):\n    register(hook)\n"
+        "if __name__ == '__main__':\n    main(print)\n"
+    )
+    write_tree(tmp_path, {"train_gpt.py": code})
+    _, findings = audit_folder(tmp_path)
+    by_line = {f.line: f for f in findings if f.rule == "GC990"}
+    assert by_line[2].severity is Severity.NOTE and "never called or referenced" in by_line[2].message
+    assert by_line[4].severity is Severity.ERROR
+
+
+def test_without_an_entry_point_every_function_may_run(tmp_path):
+    write_tree(tmp_path, {"train_gpt.py": "def old_eval():\n    danger()\n"})
+    _, findings = audit_folder(tmp_path)
+    assert [f.severity for f in findings if f.rule == "GC990"] == [Severity.ERROR]

@@ -38,12 +38,13 @@ def test_gc303_minified_reserve_is_legal(tmp_path):
     assert audit(FIXTURES / "GC303" / "reserved", "GC303", tmp_path) == []
 
 
-def test_gc303_and_gc504_fire_without_reserve(tmp_path):
+def test_unreserved_gptq_is_one_finding_for_one_cause(tmp_path):
+    """GPTQ on training data after the loop with no reserve: GC303 reports it, GC504 does not repeat it."""
     found = audit(FIXTURES / "GC303" / "unreserved", "GC303", tmp_path)
     assert [f.severity for f in found] == [Severity.ERROR]
     assert "no wallclock is reserved" in found[0].message
     found = audit(FIXTURES / "GC303" / "unreserved", "GC504", tmp_path / "b")
-    assert any(f.severity is Severity.ERROR and "reserve" in f.message for f in found)
+    assert not any("reserve" in f.message for f in found)
 
 
 def test_gc305_canonical_logs_make_a_note(tmp_path):
@@ -99,10 +100,39 @@ def test_lut_builders_and_reserve(tmp_path):
     ))
     assert [f.name for f, _ in lut_builders(facts)] == ["build_luts"]
 
-    class Ctx:  # reserved_seconds only asks the run configuration for the reserve's value
+    class Ctx:  # reserved_seconds asks the run configuration for the reserve's value and the cap
         class config:
+            settings = {}
+
             @staticmethod
             def value(name):
                 return 12.0 if name == "gptq_reserve_seconds" else None
 
     assert reserved_seconds(Ctx, facts) == 12.0
+
+
+def _table_folder(tmp_path: Path, handed_to_eval: bool) -> Path:
+    folder = tmp_path / ("eval" if handed_to_eval else "train")
+    folder.mkdir()
+    use = "eval_val(model, val_tokens, table)" if handed_to_eval else "eval_val(model, val_tokens, None)"
+    (folder / "train_gpt.py").write_text(
+        "import glob\nimport numpy as np\n"
+        "def eval_val(model, val_tokens, table):\n"
+        "    loss_sum = 0.0\n    loss_sum += model.nll(val_tokens, table).sum()\n    return loss_sum\n"
+        "def main(args, model, val_tokens, train_step):\n"
+        "    table = np.zeros(1 << 20, dtype=np.int32)\n"
+        "    for shard in sorted(glob.glob(args.train_files)):\n"
+        "        toks = np.fromfile(shard, dtype=np.uint16)\n"
+        "        table.update(toks)\n"
+        "    train_step(model, table)\n"
+        f"    return {use}\n", encoding="utf-8")
+    return folder
+
+
+def test_gc303_says_used_by_the_evaluation_only_when_it_is(tmp_path):
+    """A table built from training shards in main (which also calls the evaluation) but only used by
+    training is a warning; handed to the evaluation it is an error that says so."""
+    (train,) = audit(_table_folder(tmp_path, False), "GC303", tmp_path / "a")
+    assert train.severity is Severity.WARNING and "used by the evaluation" not in train.message
+    (ev,) = audit(_table_folder(tmp_path, True), "GC303", tmp_path / "b")
+    assert ev.severity is Severity.ERROR and "used by the evaluation" in ev.message
