@@ -156,15 +156,16 @@ class FunctionFlow:
                             and (e.op in ("+=", "-=") or (e.op is None and len(e.targets) == 1 and e.targets[0] in e.reads))
                             for t in e.targets}
 
-    def forward(self, seeds: Iterable[str], skip=None) -> set[str]:
+    def forward(self, seeds: Iterable[str], skip=None, reads_of: dict[int, frozenset[str]] | None = None) -> set[str]:
         """Names that may hold a value derived from ``seeds`` anywhere in the function (``skip(edge)``
-        prunes edges)."""
+        prunes edges; ``reads_of`` narrows what some edges read, by edge id)."""
         out = set(seeds)
         changed = True
         while changed:
             changed = False
             for e in self.edges:
-                if e.reads & out and not set(e.targets) <= out and (skip is None or not skip(e)):
+                reads = e.reads if reads_of is None else reads_of.get(id(e), e.reads)
+                if reads & out and not set(e.targets) <= out and (skip is None or not skip(e)):
                     out.update(e.targets)
                     changed = True
         return out
@@ -350,6 +351,10 @@ class _Taint:
     params: dict[str, set[str]]
     names: dict[str, frozenset[str]]
     hits: dict[str, list[Edge]]  # per function: edges whose call returns source data at that call site
+    # per function: edges that assign a local call's result read only the arguments that reach the
+    # callee's return (``model = train_model(h, val_data)`` does not hold val_data when the model
+    # returned does not derive from it)
+    reads_of: dict[str, dict[int, frozenset[str]]]
 
 
 def source_attributes(facts: Facts, kind: str) -> frozenset[str]:
@@ -418,6 +423,9 @@ def _analysis(facts: Facts, kind: str) -> _Taint:
             rr = return_reads(fn) | _init_attrs(fn)
             ps = [p for p in fn.params if p not in ("self", "cls")]
             through[fn.qualname] = frozenset(p for p in ps if rr & fl.forward({p})) if rr else frozenset()
+        reads_of: dict[str, dict[int, frozenset[str]]] = {}
+        for fn in facts.functions.values():
+            reads_of[fn.qualname] = _narrowed(facts, fn, calls[fn.qualname], through)
         returns: set[str] = set()
         params: dict[str, set[str]] = {q: set() for q in facts.functions}
         names_of: dict[str, frozenset[str]] = {}
@@ -446,21 +454,22 @@ def _analysis(facts: Facts, kind: str) -> _Taint:
                 s = seeds[q] | params[q]
                 if outer[q] is not None:  # a closure or a global read: the enclosing scope's names
                     s = s | (_free_reads(facts, fn) & names_of.get(outer[q], frozenset()))
-                cur = frozenset(fl.forward(s)) if s else frozenset()
+                narrow = reads_of[q]
+                cur = frozenset(fl.forward(s, reads_of=narrow)) if s else frozenset()
                 found: list[Edge] = []
                 for _ in range(3):  # call results feed later calls in the same function
                     more = [e for e, c, local in calls[q] if call_hit(c, local, cur)]
                     if len(more) == len(found):
                         break
                     found = more
-                    cur = frozenset(fl.forward(s | {t for e in found for t in e.targets}))
+                    cur = frozenset(fl.forward(s | {t for e in found for t in e.targets}, reads_of=narrow))
                 names_of[q], hits[q] = cur, found
                 # intrinsic: the return holds source data without any parameter's help
                 if fn.node is not None and q not in returns and (seeds[q] or found):
-                    own = frozenset(fl.forward(seeds[q])) if seeds[q] else frozenset()
+                    own = frozenset(fl.forward(seeds[q], reads_of=narrow)) if seeds[q] else frozenset()
                     for _ in range(3):
                         own_hits = [e for e, c, local in calls[q] if call_hit(c, local, own)]
-                        grown = frozenset(fl.forward(seeds[q] | {t for e in own_hits for t in e.targets}))
+                        grown = frozenset(fl.forward(seeds[q] | {t for e in own_hits for t in e.targets}, reads_of=narrow))
                         if grown == own:
                             break
                         own = grown
@@ -493,8 +502,36 @@ def _analysis(facts: Facts, kind: str) -> _Taint:
                 extra = {r for r in _all_reads(facts, fn) if "." in r and r.split(".", 1)[0] in cur}
                 if extra - cur:
                     names_of[fn.qualname] = cur | extra
-        return _Taint(attrs, static, calls, returns, through, params, names_of, hits)
+        return _Taint(attrs, static, calls, returns, through, params, names_of, hits, reads_of)
     return _memo(facts, ("taint", kind), compute)
+
+
+def _narrowed(facts: Facts, fn: Function, calls, through) -> dict[int, frozenset[str]]:
+    """For edges whose value is a call of local functions (or a method chain on one), the names the
+    result can hold: the receiver, and the arguments whose parameter reaches the callee's return."""
+    out: dict[int, frozenset[str]] = {}
+    for e, c, local in calls:
+        value = getattr(e.node, "value", None)
+        if value is None or not is_chain_of(value, c.node):
+            continue
+        keep: set[str] = set()
+        func = c.node.func
+        if isinstance(func, cst.Attribute):
+            keep |= names_read(func.value)
+        for g in local:
+            thru = through.get(g.qualname, frozenset())
+            ps = [p for p in g.params if p not in ("self", "cls")]
+            for i, reads in enumerate(c.arg_reads):
+                if i < len(ps) and ps[i] in thru:
+                    keep |= reads
+                elif i >= len(ps) and g.node is not None and isinstance(g.node.params.star_arg, cst.Param):
+                    keep |= reads  # *args: assume it reaches the return
+            for kw, reads in c.kw_reads:
+                if kw in thru or kw not in g.params:
+                    keep |= reads
+        # the value may do more than call: `train(h, x).to(device)` reads what the chain reads
+        out[id(e)] = frozenset(keep | (e.reads - c.reads))
+    return out
 
 
 def _outer(facts: Facts, fn: Function) -> str | None:
@@ -598,6 +635,7 @@ def value_at(facts: Facts, fn: Function, reads: Iterable[str], pos, kind: str = 
     params = source_params(facts, fn, kind) | _name_seeds(facts, fn, kind)
     sources = {id(e) for e in source_edges(facts, fn, kind)}
     attrs = source_attributes(facts, kind)
+    narrow = _analysis(facts, kind).reads_of.get(fn.qualname, {})
     seen: set[tuple[str, tuple[int, int]]] = set()
 
     def walk(ns: Iterable[str], at: tuple[int, int], depth: int) -> bool:
@@ -612,7 +650,7 @@ def value_at(facts: Facts, fn: Function, reads: Iterable[str], pos, kind: str = 
             for e in fl.reaching(n, at):
                 if id(e) in sources:
                     return True
-                reads = set(e.reads) - ({n} if e.augments else set())
+                reads = set(narrow.get(id(e), e.reads)) - ({n} if e.augments else set())
                 if reads and walk(reads, e.pos, depth + 1):
                     return True
         return False
