@@ -221,7 +221,8 @@ def _worker(args):
         return [Finding("GC002", Severity.WARNING, path, 1, 0, f"golfcheck could not analyse this file ({type(exc).__name__}: {exc})")], [path]
 
 
-SIGNATURE_MAX_BYTES = 256 * 1024 * 1024  # folders bigger than this are not fingerprinted (just analysed)
+SIGNATURE_MAX_BYTES = 256 * 1024 * 1024
+LONE_FILE_MAX_BYTES = 32 * 1024 * 1024  # a lone file's folder bigger than this is not cached  # folders bigger than this are not fingerprinted (just analysed)
 
 
 def _code_bytes(unit: Unit) -> int:
@@ -253,6 +254,72 @@ def _signature(unit: Unit) -> str | None:
     except OSError:
         return None
     return h.hexdigest()
+
+
+def _file_signature(unit: Unit) -> str | None:
+    """Content fingerprint for a lone file: it, and every regular file below its folder (it may
+    import or exec any of them); None when that is more than LONE_FILE_MAX_BYTES."""
+    h = hashlib.sha256()
+    h.update("\0".join(unit.code).encode("utf-8", "surrogateescape"))
+    total = 0
+    try:
+        for p in sorted(unit.root.rglob("*")):
+            if not is_regular(p) or set(p.relative_to(unit.root).parts) & SKIP_DIRS:
+                continue
+            total += p.stat().st_size
+            if total > LONE_FILE_MAX_BYTES:
+                return None
+            h.update(b"\0" + str(p.relative_to(unit.root)).encode("utf-8", "surrogateescape") + b"\0")
+            h.update(hashlib.sha256(p.read_bytes()).digest())
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def _cache_key(unit: Unit, signature: str | None, options: Options) -> str | None:
+    from golfcheck import cache
+    from golfcheck.rules import all_rules
+
+    content = signature if unit.folder else _file_signature(unit)
+    if content is None or cache.directory() is None:
+        return None
+    opts = {"select": options.select, "ignore": options.ignore, "respect": options.respect_suppressions,
+            "history": options.history, "scopes": options.scopes, "timeout": options.timeout,
+            "memory": options.memory, "unit": [str(unit.root), unit.display_root, unit.folder, list(unit.code)]}
+    return cache.key(content, opts, tuple(r.id for r in all_rules()))
+
+
+# Findings that say the analysis did not finish are not kept: the next run may finish.
+_TRANSIENT = ("stopped analysing", "could not analyse", "internal error", "memory")
+
+
+def _cached(key: str | None) -> tuple[list[Finding], list[str]] | None:
+    if key is None:
+        return None
+    from golfcheck import cache
+    from golfcheck.findings import Severity
+
+    data = cache.load(key)
+    if data is None:
+        return None
+    try:
+        findings = [Finding(**{**raw, "severity": Severity(raw["severity"])}) for raw in data["findings"]]
+        return findings, list(data["files"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _remember(key: str | None, result: tuple[list[Finding], list[str]]) -> None:
+    if key is None:
+        return
+    from dataclasses import asdict
+
+    from golfcheck import cache
+
+    findings, files = result
+    if any(f.rule == "GC002" and any(t in f.message for t in _TRANSIENT) for f in findings):
+        return
+    cache.store(key, {"findings": [{**asdict(f), "severity": f.severity.value} for f in findings], "files": files})
 
 
 def _reuse(result: tuple[list[Finding], list[str]], source: Unit, unit: Unit, options: Options):
@@ -288,10 +355,16 @@ def audit_paths(
             if sig is not None:
                 first[sig] = i
             todo.append(i)
-    jobs = max(1, min(jobs if jobs > 0 else (os.cpu_count() or 1), len(todo)))
+    done: dict[int, tuple[list[Finding], list[str]]] = {}
+    keys = {i: _cache_key(units[i], signatures[i], options) for i in todo} if options.cache else {}
+    for i in list(todo):  # answered from the content-hash cache: nothing to analyse
+        hit = _cached(keys.get(i))
+        if hit is not None:
+            done[i] = hit
+            todo.remove(i)
+    jobs = max(1, min(jobs if jobs > 0 else (os.cpu_count() or 1), len(todo) or 1))
     if jobs > 1:  # largest first: the slowest units start early instead of finishing last on one core
         todo.sort(key=lambda i: -_code_bytes(units[i]))
-    done: dict[int, tuple[list[Finding], list[str]]] = {}
     if jobs == 1:
         for n, i in enumerate(todo, 1):
             done[i] = _run_unit((units[i], options))
@@ -304,6 +377,8 @@ def audit_paths(
                 done[i] = res
                 if progress:
                     progress(n, len(todo))
+    for i in todo:
+        _remember(keys.get(i), done[i])
     for i, unit in enumerate(units):
         if i in done:
             findings, files = done[i]

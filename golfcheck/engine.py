@@ -52,6 +52,7 @@ class Options:
     scopes: tuple[str, ...] = ("code",)
     memory: float | None = DEFAULT_UNIT_MEMORY_MB  # MiB one unit may allocate; None = no cap
     isolate: bool = True  # audit each unit in a forked child (golfcheck.isolation) where the OS can
+    cache: bool = True  # answer an unchanged unit from the content-hash cache (golfcheck.cache)
 
 
 @dataclass

@@ -5,6 +5,15 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_result_cache(tmp_path_factory):
+    """Each test session gets its own audit result cache (never the user's ~/.cache)."""
+    import os
+
+    os.environ["GOLFCHECK_CACHE_DIR"] = str(tmp_path_factory.mktemp("golfcheck-cache"))
+    yield
+
+
 @pytest.fixture
 def make_folder(tmp_path):
     """Write ``{rel: text|bytes}`` into a fresh dated folder and return its path."""
