@@ -178,7 +178,7 @@ def _suppression_findings(sups: list[Suppression], respect: bool) -> list[Findin
 
 def build_context(root: Path, code_rels: list[str], submission=None, options: Options | None = None, read=None) -> AuditContext:
     """Normalise and parse the code files, then resolve the run configuration."""
-    normaliser = Normaliser(root, read=read)
+    normaliser = Normaliser(root, read=read, analyse=Facts.build)
     norm = normaliser.run(code_rels)
     settings, aliases = [], {}
     for facts in normaliser.facts:

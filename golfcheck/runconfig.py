@@ -21,6 +21,7 @@ from typing import Any, Iterable
 import libcst as cst
 
 from golfcheck.source import dotted_name, string_value
+from golfcheck.tree import walk
 
 ENV_GETTERS = {"os.environ.get", "os.getenv", "environ.get", "getenv", "os.environ.setdefault", "env.get"}
 ASSIGN_IN_COMMAND = re.compile(r"(?:(?<=\s)|^)([A-Z][A-Z0-9_]+)=(\"[^\"]*\"|'[^']*'|[^\s;&|`]*)")
@@ -237,8 +238,6 @@ def _apply(expr: cst.BaseExpression, raw: Any) -> Any:
 
 
 def _contains_env(node: cst.CSTNode) -> tuple[str, cst.BaseExpression | None] | None:
-    from golfcheck.facts import walk
-
     found = []
 
     def prune(n) -> bool:

@@ -711,10 +711,16 @@ def _recursion_limit(limit: int):
 
 
 class Normaliser:
-    """Turns the shipped files of one submission into Sources (and GC001/GC002 findings)."""
+    """Turns the shipped files of one submission into Sources (and GC001/GC002 findings).
 
-    def __init__(self, root: Path, read=None):
+    ``analyse(source, module)`` builds what the normaliser needs to follow a source further (its
+    exec calls, imports, constants and native calls: :meth:`golfcheck.facts.Facts.build`); it is
+    handed in by the caller, so normalising sources does not depend on the facts module.
+    """
+
+    def __init__(self, root: Path, read=None, *, analyse):
         self.root = root
+        self.analyse = analyse
         self.read = read or self._read_capped
         self.seen: set[str] = set()
         self.facts: list = []  # Facts of every source, in order (one libcst parse and visit each)
@@ -767,8 +773,6 @@ class Normaliser:
         self._source(Source(rel, text, False, origin, via), out, depth=0)
 
     def _source(self, src: Source, out: Normalised, depth: int) -> None:
-        from golfcheck.facts import Facts
-
         module, bad = parse(src, min(MAX_NODES, max(0, MAX_UNIT_NODES - self.nodes)))
         if bad:
             out.findings.append(bad)
@@ -776,7 +780,7 @@ class Normaliser:
         self.nodes += src.nodes
         try:
             with _recursion_limit(FACTS_RECURSION_LIMIT):
-                facts = Facts.build(src, module)
+                facts = self.analyse(src, module)
         except RecursionError:
             out.findings.append(_gc002(src.path, 1, 0, "code nests too deeply to analyse", src.in_payload))
             return

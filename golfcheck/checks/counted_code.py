@@ -108,9 +108,10 @@ def _payloads(sub: Submission, rel: str) -> list[tuple[str, bool]]:
     if fast:
         return texts + [(t, True) for t in fast]
     try:  # the engine's static wrapper decoder (nested or unusual wrappers); best effort
+        from golfcheck.facts import Facts
         from golfcheck.source import Normaliser
 
-        norm = Normaliser(Path(sub.root)).run([rel])
+        norm = Normaliser(Path(sub.root), analyse=Facts.build).run([rel])
         for src in norm.sources:
             if src.in_payload and src.path == rel:
                 texts.append((src.text, True))

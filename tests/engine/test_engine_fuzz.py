@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from golfcheck.engine import Options, build_context, run_rules
+from golfcheck.facts import Facts
 from golfcheck.source import Normaliser, Source, parse
 
 from engine_helpers import INLINE_RULES
@@ -20,7 +21,7 @@ PAYLOAD = b"import os\ndef f(x):\n    return x + 1\ndanger()\n"
 
 def normalise_bytes(tmp_path, data: bytes):
     (tmp_path / "train_gpt.py").write_bytes(data)
-    norm = Normaliser(tmp_path).run(["train_gpt.py"])
+    norm = Normaliser(tmp_path, analyse=Facts.build).run(["train_gpt.py"])
     for f in norm.findings:
         assert f.rule in ("GC001", "GC002") and f.line >= 1 and f.column >= 0
     return norm

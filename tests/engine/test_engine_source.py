@@ -13,6 +13,7 @@ import brotli
 import pytest
 
 from engine_helpers import audit_folder, write_tree
+from golfcheck.facts import Facts
 from golfcheck.source import DECODED_CAP, Normaliser
 
 PAYLOAD = b"import os\nx = 1\ndanger()\n"  # danger() on line 3 of the payload
@@ -213,14 +214,14 @@ def test_sibling_exec_cycle_terminates(tmp_path):
 ])
 def test_unparseable_files_are_gc001(tmp_path, name, data, why):
     write_tree(tmp_path, {"train_gpt.py": data})
-    norm = Normaliser(tmp_path).run(["train_gpt.py"])
+    norm = Normaliser(tmp_path, analyse=Facts.build).run(["train_gpt.py"])
     assert not norm.sources
     assert len(norm.findings) == 1 and norm.findings[0].rule == "GC001" and why in norm.findings[0].message
 
 
 def test_syntax_error_position_comes_from_cpython(tmp_path):
     write_tree(tmp_path, {"train_gpt.py": b"x = 1\ny = (2\nz = 3\n"})
-    f = Normaliser(tmp_path).run(["train_gpt.py"]).findings[0]
+    f = Normaliser(tmp_path, analyse=Facts.build).run(["train_gpt.py"]).findings[0]
     assert f.rule == "GC001" and f.line >= 2
 
 
@@ -316,7 +317,7 @@ def test_long_implicit_string_concatenation_is_analysed_not_too_deep(tmp_path):
     body = "".join(f'    "part {i:03d} of a long prompt "\n' for i in range(1000))
     write_tree(tmp_path, {"train_gpt.py": f"PROMPT = (\n{body})\nval_loss_sum = 0.0\n"})
     limit = sys.getrecursionlimit()
-    norm = Normaliser(tmp_path)
+    norm = Normaliser(tmp_path, analyse=Facts.build)
     out = norm.run(["train_gpt.py"])
     assert [f.rule for f in out.findings] == []
     assert len(norm.facts) == 1 and norm.facts[0].consts["PROMPT"] is not None

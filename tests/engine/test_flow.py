@@ -146,3 +146,14 @@ def test_attributes_of_a_source_object_hold_source_data():
     main = fn(facts, "main")
     assert {"data", "data.tokens"} <= flow.names(facts, main)
     assert flow.from_source(facts, main, "data", (9, 0))
+
+
+def test_normalising_sources_does_not_need_the_facts_module():
+    """The import graph has no circle: source and runconfig load without facts (and flow)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, golfcheck.source, golfcheck.runconfig, golfcheck.tree; "
+            "print(sorted(m for m in sys.modules if m in ('golfcheck.facts', 'golfcheck.flow')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -12,6 +12,7 @@ import pytest
 from golfcheck.api import Unit, audit_unit
 from golfcheck.engine import Options
 from golfcheck.findings import Severity
+from golfcheck.facts import Facts
 from golfcheck.source import Normaliser
 from golfcheck.rules._data_bytes import data_taint, literal, lut_builders, reserved_seconds
 
@@ -28,7 +29,7 @@ def audit(folder: Path, rule: str, tmp_path: Path):
 
 def facts_of(tmp_path: Path, code: str):
     (tmp_path / "train_gpt.py").write_text(code, encoding="utf-8")
-    norm = Normaliser(tmp_path)
+    norm = Normaliser(tmp_path, analyse=Facts.build)
     norm.run(["train_gpt.py"])
     return norm.facts[-1]
 
