@@ -243,6 +243,57 @@ class Rescoring(Rule):
             """,
             trap="a full evaluation before score-first TTT, and the TTT's first-pass score reported",
         ),
+        Example(
+            """
+            import os
+            TWOPASS = int(os.environ.get("NGRAM_TWOPASS", "0"))
+            import numpy as np
+            def score_chunk(model, cache, val_tokens, ci):
+                cl = 0.0
+                p = model.prob(val_tokens, ci, cache)
+                cl += float((-np.log(p)).sum())
+                return cl
+            def eval_ngram(model, cache, val_tokens, n_chunks, twopass_chunks):
+                chunk_losses = [None] * n_chunks
+                for ci in range(n_chunks):
+                    cl = score_chunk(model, cache, val_tokens, ci)
+                    chunk_losses[ci] = cl
+                    cache.update(val_tokens, ci)
+                if TWOPASS:
+                  for ci in range(twopass_chunks):
+                    cl = score_chunk(model, cache, val_tokens, ci)
+                    chunk_losses[ci] = cl
+                return sum(chunk_losses)
+            """,
+            files={'train_seed1.log': 'Hyperparameters:\n  seed: 1\n  ngram_twopass: 0\nstep:10/10 val_loss:2.0 val_bpb:1.2\nfinal_ngram val_loss:1.9 val_bpb:1.1\n'}, trap='the two-pass switch defaults off in code and the log shows it off',
+        ),
+        Example(
+            """
+            import numpy as np
+
+
+            def score_chunk(model, cache, val_tokens, ci):
+                cl = 0.0
+                p = model.prob(val_tokens, ci, cache)
+                cl += float((-np.log(p)).sum())
+                return cl
+
+
+            def eval_two(model, cache, val_tokens, n):
+                loss_sum = 0.0
+                first = []
+                for ci in range(n):
+                    cl = score_chunk(model, cache, val_tokens, ci)
+                    first.append(cl)
+                    loss_sum += cl
+                    cache.update(val_tokens, ci)
+                for ci in range(n // 4):
+                    cl2 = score_chunk(model, cache, val_tokens, ci)
+                    print(f"chunk {ci} warm-cache gain {first[ci] - cl2:.4f}")
+                return loss_sum
+            """,
+            trap='a second pass whose difference to the first pass is only logged as a diagnostic',
+        ),
     )
     INVALID = (
         Example(
@@ -331,5 +382,56 @@ class Rescoring(Rule):
             """,
             trap="config tell with no located pass",
             severity=Severity.WARNING,
+        ),
+        Example(
+            """
+            import os
+            TWOPASS = int(os.environ.get("NGRAM_TWOPASS", "0"))
+            import numpy as np
+            def score_chunk(model, cache, val_tokens, ci):
+                cl = 0.0
+                p = model.prob(val_tokens, ci, cache)
+                cl += float((-np.log(p)).sum())
+                return cl
+            def eval_ngram(model, cache, val_tokens, n_chunks, twopass_chunks):
+                chunk_losses = [None] * n_chunks
+                for ci in range(n_chunks):
+                    cl = score_chunk(model, cache, val_tokens, ci)
+                    chunk_losses[ci] = cl
+                    cache.update(val_tokens, ci)
+                if TWOPASS:
+                  for ci in range(twopass_chunks):
+                    cl = score_chunk(model, cache, val_tokens, ci)
+                    chunk_losses[ci] = cl
+                return sum(chunk_losses)
+            """,
+            files={'train_seed1.log': 'Hyperparameters:\n  seed: 1\n  ngram_twopass: 1\nstep:10/10 val_loss:2.0 val_bpb:1.2\nfinal_ngram val_loss:1.9 val_bpb:1.1\n'}, trap='the two-pass switch defaults off in code but the log shows the path ran', lines=(17,),
+        ),
+        Example(
+            """
+            import numpy as np
+
+
+            def score_chunk(model, cache, val_tokens, ci):
+                cl = 0.0
+                p = model.prob(val_tokens, ci, cache)
+                cl += float((-np.log(p)).sum())
+                return cl
+
+
+            def eval_two(model, cache, val_tokens, n):
+                loss_sum = 0.0
+                first = []
+                for ci in range(n):
+                    cl = score_chunk(model, cache, val_tokens, ci)
+                    first.append(cl)
+                    loss_sum += cl
+                    cache.update(val_tokens, ci)
+                for ci in range(n // 4):
+                    cl2 = score_chunk(model, cache, val_tokens, ci)
+                    loss_sum += cl2 - first[ci]
+                return loss_sum
+            """,
+            trap='inline arithmetic swaps first-pass losses for re-scored ones in the reported total', lines=(20,),
         ),
     )
