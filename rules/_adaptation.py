@@ -137,15 +137,19 @@ def _fresh_tensors(f: Function) -> set[str]:
     return out
 
 
-def _optimises_fresh_tensors(f: Function, opt: str) -> bool:
+def _optimises_fresh_tensors(facts: Facts, f: Function, opt: str) -> bool:
+    """The optimizer's parameters are fresh tensors, directly or through a list built from them
+    (``params = [delta]; params.append(bias); opt = AdamW(params)``)."""
     fresh = _fresh_tensors(f)
     if not fresh:
         return False
+    fl = flow.function_flow(facts, f)
+    holders = {t for e in fl.edges if e.reads and set(e.reads) <= fresh | {t2 for t2 in e.targets} for t in e.targets}
     for a in f.assigns:
         if opt in a.targets and isinstance(a.value, cst.Call) and a.value.args:
             first = a.value.args[0].value
             reads = _names(first)
-            return bool(reads) and reads <= fresh
+            return bool(reads) and reads <= fresh | holders
     return False
 
 
@@ -173,7 +177,7 @@ def _val_steps(facts: Facts, f: Function) -> list[CallSite]:
         # the loss was backpropagated before the step, in the step's loop body or a loop inside it
         if not any(b.line <= c.line and b.ctx.loops[:len(c.ctx.loops)] == c.ctx.loops for b in backs):
             continue
-        if _optimises_fresh_tensors(f, recv):
+        if _optimises_fresh_tensors(facts, f, recv):
             continue
         steps.append(c)
     return steps

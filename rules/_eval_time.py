@@ -214,10 +214,12 @@ def _shared_delta(f: Function, params: dict[str, int]) -> str | None:
     return None
 
 
-def _shared(f: Function, params: dict[str, int], backward, kind: str, detail: str) -> tuple[str, str]:
-    """A context-only delta shared by a batch of overlapping windows is reclassified ``shared``."""
-    shared = _shared_delta(f, params) if kind == "context" else None
-    if shared and _scores_rows(f, params[shared], backward.line):
+def _shared(f, params: dict[str, int], backward, kind: str, detail: str, creator: Function | None = None) -> tuple[str, str]:
+    """A context-only delta shared by a batch of overlapping windows is reclassified ``shared``.
+    ``creator``: the helper that creates the delta when ``f`` (the scoring function) calls it."""
+    shared = _shared_delta(creator or f, params) if kind == "context" else None
+    created = params[shared] if shared and creator is None else (backward.line if shared else 0)
+    if shared and _scores_rows(f, created, backward.line):
         return "shared", (
             f"`{shared}` is one tensor for the whole batch of windows, fitted on every window's context; with "
             f"overlapping windows a window's context holds the tokens an earlier window of the same batch "
@@ -232,9 +234,39 @@ def _scores_rows(f: Function, created: int, after: int) -> bool:
                for acc in scoring_sums(f))
 
 
+def _helper_slot_sites(facts: Facts) -> list[SlotSite]:
+    """SLOT in a helper: the helper optimises a fresh tensor on a loss masked by a tensor its caller
+    builds (``scored_mask[i, s:wlen] = True``) and hands in; the caller then scores the windows."""
+    out: list[SlotSite] = []
+    for h in facts.functions.values():
+        if h.node is None or scoring_sums(h):
+            continue
+        params = _grad_tensors(facts, h)
+        if not params or not any(c.name == "backward" for g in region(facts, h) for c in g.calls):
+            continue
+        if not any((facts.qualify(dotted_name(a.value.func)) or "").rsplit(".", 1)[-1] in OPTIMIZERS
+                   for a in h.assigns if isinstance(a.value, cst.Call)):
+            continue
+        for g, call in facts.callers.get(h.qualname, []):
+            if not scoring_sums(g):
+                continue
+            scored = _scored_slice(facts, g, call.line)
+            handed = frozenset().union(*call.arg_reads, *(r for _, r in call.kw_reads))
+            masks = [m for m in _mask_slices(facts, [g], set(handed)) if m[2].line < call.line]
+            if not masks or scored is None:
+                continue
+            lo, hi, store = masks[-1]
+            kind, detail = _classify(lo, hi, scored)
+            kind, detail = _shared(g, params, call, kind, detail, h)
+            detail += f"; the optimisation runs in `{h.name}` (line {h.line}), called at line {call.line}"
+            out.append(SlotSite(g, tuple(sorted(params)), call.ctx.guards, kind, store.line,
+                                facts.code(store.node).strip(), f"[{scored[0]}:{scored[1]}]", detail))
+    return out
+
+
 def slot_sites(facts: Facts) -> list[SlotSite]:
     """Eval-time optimisation of a fresh tensor (delta / logit bias) before the window is scored."""
-    out: list[SlotSite] = []
+    out: list[SlotSite] = _helper_slot_sites(facts)
     for f in facts.functions.values():
         if f.node is None or not scoring_sums(f):
             continue

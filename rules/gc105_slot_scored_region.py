@@ -109,6 +109,46 @@ class SlotScoredRegion(Rule):
             """,
             trap="context-only SLOT (mask ends at s) is GC106, not GC105",
         ),
+        Example(
+            """
+            import torch
+            import torch.nn.functional as F
+
+
+            def slot_step(model, hidden, y, mask, steps, lr):
+                delta = torch.zeros(hidden.size(0), 1, hidden.size(-1), requires_grad=True)
+                opt = torch.optim.AdamW([delta], lr=lr)
+                for _ in range(steps):
+                    logits = model.head(hidden + delta)
+                    nll = F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none").view_as(y)
+                    loss = nll[mask].mean()
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                with torch.no_grad():
+                    return model.head(hidden + delta)
+
+
+            def eval_ttt_slot(model, chunks, stride, ttt_opt, steps, lr):
+                loss_sum = 0.0
+                for ci, (ws, x, y) in enumerate(chunks):
+                    bsz, wlen = x.shape
+                    hidden = model.hidden(x).detach()
+                    mask = torch.zeros(bsz, wlen, dtype=torch.bool)
+                    for i in range(bsz):
+                        s = 0 if ws == 0 else wlen - stride
+                        mask[i, 0:s] = True
+                    logits = slot_step(model, hidden, y, mask, steps, lr)
+                    nll = F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none").view(bsz, wlen)
+                    for i in range(bsz):
+                        s = 0 if ws == 0 else wlen - stride
+                        loss_sum += nll[i, s:wlen].sum()
+                    model(x, y).backward()
+                    ttt_opt.step()
+                return loss_sum
+            """,
+            trap="per-sample SLOT in a helper inside a score-first TTT loop, masked to the context [0:s] (GC106's question, not this rule's)",
+        ),
     )
     INVALID = (
         Example(
@@ -273,5 +313,45 @@ class SlotScoredRegion(Rule):
             trap="SLOT behind a local alias of SLOT_ENABLED=0 (HEAD 2026-03-31 record): dormant note",
             severity=Severity.NOTE,
             lines=(19,),
+        ),
+        Example(
+            """
+            import torch
+            import torch.nn.functional as F
+
+
+            def slot_step(model, hidden, y, mask, steps, lr):
+                delta = torch.zeros(hidden.size(0), 1, hidden.size(-1), requires_grad=True)
+                opt = torch.optim.AdamW([delta], lr=lr)
+                for _ in range(steps):
+                    logits = model.head(hidden + delta)
+                    nll = F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none").view_as(y)
+                    loss = nll[mask].mean()
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                with torch.no_grad():
+                    return model.head(hidden + delta)
+
+
+            def eval_ttt_slot(model, chunks, stride, ttt_opt, steps, lr):
+                loss_sum = 0.0
+                for ci, (ws, x, y) in enumerate(chunks):
+                    bsz, wlen = x.shape
+                    hidden = model.hidden(x).detach()
+                    mask = torch.zeros(bsz, wlen, dtype=torch.bool)
+                    for i in range(bsz):
+                        s = 0 if ws == 0 else wlen - stride
+                        mask[i, s:wlen] = True
+                    logits = slot_step(model, hidden, y, mask, steps, lr)
+                    nll = F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none").view(bsz, wlen)
+                    for i in range(bsz):
+                        s = 0 if ws == 0 else wlen - stride
+                        loss_sum += nll[i, s:wlen].sum()
+                    model(x, y).backward()
+                    ttt_opt.step()
+                return loss_sum
+            """,
+            trap="per-sample SLOT in a helper inside a TTT loop: the caller's mask is the scored slice [s:wlen]", lines=(27,),
         ),
     )
