@@ -78,8 +78,8 @@ def check_wallclock(sub: Submission, profile: str = "record", logs: LogsResult |
         if r.world_size is not None:
             world.add(int(r.world_size.value))
         gpu_names.update(r.gpu_names)
-        if not row.counted and r.scored is not None:
-            continue  # budgets gate the runs that stand for a seed
+        if not row.counted and r.scored is not None and r.seed is not None:
+            continue  # a superseded run of a seed; runs that name no seed are gated too
         _train(res, sub, r, entry, step_ms, profile, gate)
         _eval(res, sub, r, entry, profile, gate)
     res.hardware = {"world_sizes": sorted(world), "gpus": sorted(gpu_names)}

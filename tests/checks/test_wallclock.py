@@ -71,3 +71,11 @@ def test_hardware_from_json_and_logs(make_folder):
     assert any("world_size 1, 8" in m for m in msgs) and any("'1xH100 80GB'" in m for m in msgs)
     # which hardware ran is evidence about the timing: paperwork, never a rule breach by itself
     assert found and all(f.kind == "paperwork" for f in found)
+
+
+def test_a_log_without_a_seed_line_is_still_held_to_the_budget(make_folder):
+    """10-minute track: a log that shows 700 s of training is an error even when it prints no seed."""
+    files = good_files()
+    files["train_extra.log"] = log(7, 1.0004, train_ms=700_000).replace("  seed: 7\n", "")
+    found = [f for f in _findings(make_folder(files)) if f.rule == "GC504" and f.path.endswith("train_extra.log")]
+    assert found and found[0].severity.value == "error" and "700.000 s" in found[0].message
