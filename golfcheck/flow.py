@@ -335,6 +335,32 @@ def holds_source(node: cst.CSTNode | None, kind: str) -> bool:
     return any(rx.search(t) for t in _literal_texts(node))
 
 
+def _source_lines(facts: Facts, kind: str) -> frozenset[int]:
+    """Lines of the source whose text matches the ``kind`` shard pattern (a cheap pre-filter: a
+    literal can only name the shards on such a line)."""
+    def compute():
+        rx = SOURCE_STRING[kind]
+        text = facts.source.text
+        if not rx.search(text):
+            return frozenset()
+        return frozenset(i for i, line in enumerate(text.splitlines(), 1) if rx.search(line))
+    return _memo(facts, ("source_lines", kind), compute)
+
+
+def _holds(facts: Facts, node: cst.CSTNode | None, kind: str) -> bool:
+    """:func:`holds_source` for a node of ``facts``, skipping nodes on lines that cannot match."""
+    lines = _source_lines(facts, kind)
+    if node is None or not lines:
+        return False
+    try:
+        l0, _, l1, _ = facts.span(node)
+    except KeyError:
+        return holds_source(node, kind)
+    if not any(l0 <= ln <= l1 for ln in lines):
+        return False
+    return holds_source(node, kind)
+
+
 def _last(name: str) -> str:
     return name.rsplit(".", 1)[-1]
 
@@ -365,7 +391,7 @@ def source_attributes(facts: Facts, kind: str) -> frozenset[str]:
         out: set[str] = set()
         for fn in facts.functions.values():
             for a in fn.assigns:
-                if a.value is not None and holds_source(a.value, kind):
+                if a.value is not None and _holds(facts, a.value, kind):
                     out.update(_last(t) for t in a.targets)
         module = facts.functions.get(MODULE)
         if module is not None and out:
@@ -397,7 +423,7 @@ def _analysis(facts: Facts, kind: str) -> _Taint:
             st, cl = [], []
             for e in fl.edges:
                 value = e.node if e.kind == "mutate" else getattr(e.node, "value", None)
-                if value is not None and holds_source(value, kind):
+                if value is not None and _holds(facts, value, kind):
                     st.append(e)
                     continue
                 if any("." in r and _last(r) in attrs for r in e.reads):
