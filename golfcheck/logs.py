@@ -283,7 +283,12 @@ MB_TOTAL_S = re.compile(
 SEED = re.compile(r"^\s*seed[:=] ?(?P<seed>\d+)\s*$")
 SEED_PARAMS_S = re.compile(r"\bparams:[\d,]+\b")  # ... then the line's last s:N (_params_seed)
 _SEED_FIELD = re.compile(r"\bs:(\d+)\b")
-SEED_KV_S = re.compile(r"(?:^|\s)seed=(?P<seed>\d+)(?:\s|$)")
+# A `seed:N` / `seed=N` token inside a longer line (`... wall:600s seed:1337`, `SEED=42`, `(seed=7)`).
+SEED_KV_S = re.compile(r"(?:^|(?<=[\s(\[,;|]))seed[:=] ?(?P<seed>\d+)(?=$|[\s)\],;|])", re.I)
+# A banner naming the seed: `=== Seed 42 ===`, `SEED 42 - starting training run`.
+SEED_BANNER = re.compile(r"^[=#*\- ]*seed (?P<seed>\d+)\b", re.I)
+# What a log must print for its seed to be read (said when none is found).
+SEED_FORMS = "`seed: 42` (or `seed=42`, `RUN seed=42`, a `seed:42` token on a config line)"
 RUN_SEED = re.compile(r"^(?:\[[\d:]+\]\s+)?RUN seed=(?P<seed>\d+)")
 WORLD = re.compile(r"^\s*world_size: ?(?P<ws>\d+)(?: grad_accum_steps: ?(?P<ga>\d+))?\s*$")
 WORLD_S = re.compile(r"\bws:(?P<ws>\d+)\b(?: ga:(?P<ga>\d+))?")
@@ -394,6 +399,8 @@ class Run:
     peak_mem_mib: int | None = None
     scored: Metric | None = None
     scored_how: str = ""
+    # score lines printed after the scored one that were not chosen, each with the reason
+    skipped: list[tuple[Metric, str]] = field(default_factory=list)
 
     @property
     def total_bytes(self) -> Value | None:
@@ -429,8 +436,10 @@ class Run:
         return round(t + (float(self.hessian_s.value) if self.hessian_s else 0.0), 3)
 
     def eval_seconds(self) -> float | None:
-        """Evaluation time of the scored path (§4.6)."""
-        if self.total_eval_s is not None:
+        """Evaluation time of the scored path (§4.6): ``total_eval_time`` when it times the scored
+        pass (printed after it, with no other pass's score line between), else the scored pass plus
+        the passes it depends on."""
+        if self.total_eval_s is not None and self._total_eval_times_scored():
             return float(self.total_eval_s.value)
         s = self.scored
         if s is None:
@@ -461,6 +470,16 @@ class Run:
         if not passes.get(base):
             return None
         return round(sum(passes.values()) / 1000.0, 3)
+
+    def _total_eval_times_scored(self) -> bool:
+        s, t = self.scored, self.total_eval_s
+        if s is None or t is None:
+            return s is None
+        if t.line < s.line:
+            return False  # it timed an earlier pass
+        name = _pass_name(s)
+        return not any(s.line < m.line < t.line and not m.is_diagnostic and _pass_name(m) != name
+                       for m in self.metrics)
 
     @property
     def eval_upper_seconds(self) -> float | None:
@@ -802,7 +821,7 @@ class _RunParser:
             m = SEED_PARAMS_S.search(t)
             seed = _last(_SEED_FIELD, t, m.end()) if m else None
             if seed is None:
-                m = SEED_KV_S.search(t)
+                m = SEED_KV_S.search(t) or SEED_BANNER.match(t)
                 seed = m.group("seed") if m else None
             if seed is not None:
                 run.seed = Value(int(seed), no)
@@ -952,14 +971,47 @@ def candidates(run: Run) -> list[Metric]:
     return [m for m in run.metrics if not m.is_diagnostic]
 
 
+CLASS_NAMES = {3: "TTT", 2: "sliding window", 1: "round-trip", 0: "other"}
+
+
+def pass_name(m: Metric) -> str:
+    """The eval pass a score line belongs to (``final_slot`` for ``final_slot_exact``; TTT lines
+    of one pass share a name)."""
+    return _pass_name(m)
+
+
+def note_skipped(run: Run, reason) -> None:
+    """Record the score lines printed after the scored one, with ``reason(line)`` for each (the same
+    pass printed again, e.g. the 4-dp twin of an ``_exact`` line, is not listed)."""
+    s = run.scored
+    run.skipped = []
+    if s is None:
+        return
+    for m in candidates(run):
+        if m.line <= s.line or (pass_name(m) == pass_name(s) and matches(m, s.bpb)):
+            continue
+        run.skipped.append((m, reason(m)))
+
+
+def select_pass(run: Run, name: str, how: str, reason: str) -> bool:
+    """Score the run on its best-printed line of pass ``name`` (False if it has none)."""
+    same = sorted((m for m in candidates(run) if pass_name(m) == name), key=lambda m: (m.decimals, m.line))
+    if not same:
+        return False
+    run.scored, run.scored_how, run.ambiguous = same[-1], how, []
+    note_skipped(run, lambda m: reason)
+    return True
+
+
 def select_scored(run: Run, claimed: float | None = None) -> Run:
-    """Set ``run.scored`` (and ``scored_how``, ``ambiguous``) by the §3.3 algorithm.
+    """Set ``run.scored`` (and ``scored_how``, ``ambiguous``, ``skipped``) by the §3.3 algorithm.
 
     With a claimed per-seed value (from submission.json) the line whose bpb matches it at the
     printed precision wins, 8-dp lines first; else candidates are ranked TTT > sliding > round-trip,
-    ``_exact`` first, a failed TTT line (worse than the sliding score by > 0.01) skipped.
+    ``_exact`` first, a failed TTT line (worse than the sliding score by > 0.01) skipped. Later score
+    lines that were not chosen are listed in ``run.skipped`` with the reason.
     """
-    run.scored, run.scored_how, run.ambiguous = None, "", []
+    run.scored, run.scored_how, run.ambiguous, run.skipped = None, "", [], []
     cands = candidates(run)
     if claimed is not None:
         hits = [m for m in cands if matches(m, claimed)]
@@ -967,20 +1019,23 @@ def select_scored(run: Run, claimed: float | None = None) -> Run:
             hits = [m for m in run.step_vals if matches(m, claimed)]
             if hits:
                 run.scored, run.scored_how = hits[-1], "matched submission.json (step-val line, pre-quant)"
+                note_skipped(run, lambda m: f"does not match the claimed {claimed}")
                 return run
         if hits:
             hits.sort(key=lambda m: (m.decimals, _class(m), m.line))
             run.scored, run.scored_how = hits[-1], "matched submission.json"
+            note_skipped(run, lambda m: f"does not match the claimed {claimed}")
             return run
     if not cands:
         if run.step_vals:
             run.scored, run.scored_how = run.step_vals[-1], "last step-val line (no final metric line)"
         return run
     best_sliding = min((m.bpb for m in cands if _class(m) == 2), default=None)
-    usable = []
+    usable, failed = [], []
     for m in cands:
         if _class(m) == 3 and best_sliding is not None and m.bpb > best_sliding + 0.01:
-            continue  # failed TTT run (2026-04-04 seed 42 shape)
+            failed.append(m)  # failed TTT run (2026-04-04 seed 42 shape)
+            continue
         usable.append(m)
     top = max(_class(m) for m in usable)
     tops = [m for m in usable if _class(m) == top]
@@ -990,4 +1045,15 @@ def select_scored(run: Run, claimed: float | None = None) -> Run:
     spread = [m for m in tops if abs(m.bpb - run.scored.bpb) > 1e-4]
     if spread:
         run.ambiguous = spread
+
+    def why(m: Metric) -> str:
+        if m in failed:
+            return f"failed TTT: worse than the sliding-window score {best_sliding} by more than 0.01"
+        if _class(m) < top:
+            return f"lower priority ({CLASS_NAMES[_class(m)]} < {CLASS_NAMES[top]})"
+        if m in spread:
+            return "same priority, different value (ambiguous)"
+        return "fewer printed decimals"
+
+    note_skipped(run, why)
     return run

@@ -54,7 +54,7 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def logs_table(logs: dict) -> str:
-    rows = []
+    rows, why = [], []
     for r in logs.get("runs", []):
         flag = ""
         if r.get("duplicate_of"):
@@ -63,13 +63,38 @@ def logs_table(logs: dict) -> str:
             flag = "counted"
         if r.get("agrees_with_json") is False:
             flag += (", " if flag else "") + f"json says {r.get('claimed_val_bpb')}"
+        if r.get("seed_source") == "file name":
+            flag += (", " if flag else "") + "seed from file name"
         log = one_line(r["log"]) + (f"#{r['run'] + 1}" if r.get("run") else "")
+        scored = one_line(f"{r['scored_label']} (line {r['scored_line']})") if r.get("scored_label") else "-"
         rows.append([
             log, fmt_num(r.get("seed")), fmt_num(r.get("val_bpb"), ".8f"), fmt_num(r.get("val_loss"), ".8f"),
             fmt_num(r.get("train_seconds"), ".3f"), fmt_num(r.get("eval_seconds"), ".1f"),
-            fmt_num(r.get("total_bytes"), ","), one_line(r.get("scored_label") or "-"), flag,
+            fmt_num(r.get("total_bytes"), ","), scored, flag,
         ])
-    return table(["log", "seed", "val_bpb", "val_loss", "train_s", "eval_s", "total_bytes", "scored line", ""], rows)
+        if r.get("scored_label") and not r.get("duplicate_of"):
+            line = one_line(f"  {log}: line {r['scored_line']} `{r['scored_label']}` because it "
+                            f"{_because(r.get('scored_why', ''))}")
+            skipped = r.get("skipped_lines") or []
+            if skipped:
+                line += one_line("; skipped later: " + "; ".join(
+                    f"line {k['line']} `{k['label']}` {k['val_bpb']} ({k['reason']})" for k in skipped))
+            why.append(line)
+    out = table(["log", "seed", "val_bpb", "val_loss", "train_s", "eval_s", "total_bytes", "scored line", ""], rows)
+    if why:
+        out += "why each scored line:\n" + "\n".join(why) + "\n"
+    return out
+
+
+def _because(why: str) -> str:
+    """``matches ...`` / ``priority (...)`` as the end of "because it ..."."""
+    if why.startswith("matches"):
+        return why
+    if why.startswith("matched"):
+        return "matches" + why[len("matched"):]
+    if why.startswith("priority"):
+        return "ranks first by priority (TTT > sliding window > round-trip, _exact first)" + why[len("priority"):]
+    return f"is the {why}" if why else "was chosen"
 
 
 def size_text(size: dict) -> str:

@@ -11,7 +11,8 @@ from golfcheck.checks import evidence
 from golfcheck.checks.common import RULING_1017, finding, json_line, json_rel
 from golfcheck.errors import reading
 from golfcheck.findings import Finding, Severity
-from golfcheck.logs import CANONICAL_VAL_TOKENS, LogFile, Run, candidates, matches, parse_log, select_scored
+from golfcheck.logs import (CANONICAL_VAL_TOKENS, SEED_FORMS, LogFile, Run, Value, candidates, matches, parse_log,
+                           pass_name, select_pass, select_scored)
 from golfcheck.submission import Submission
 
 _FILE_SEED = re.compile(r"(?:seed[_-]?|_s)(\d+)(?=[._]|$)", re.I)
@@ -34,6 +35,18 @@ class RunRow:
     claimed: float | None = None
     agrees: bool | None = None
     counted: bool = False  # the run whose value stands for its seed
+    seed_source: str | None = None  # "log line N" or "file name"
+    claim_from: str | None = None  # the submission.json entry the claim came from
+
+    def why(self) -> str:
+        """Why this line is the score, in words (the logs table prints it under the table)."""
+        r = self.run
+        how = r.scored_how
+        if r.scored is None:
+            return "no score line"
+        if how.startswith("matched") and self.claimed is not None and matches(r.scored, self.claimed):
+            return f"matches {self.claim_from or 'submission.json'}: {self.claimed}"
+        return how
 
     def to_dict(self) -> dict:
         r = self.run
@@ -51,6 +64,10 @@ class RunRow:
             "scored_label": None if s is None else s.label,
             "scored_line": None if s is None else s.line,
             "scored_how": r.scored_how,
+            "scored_why": self.why(),
+            "skipped_lines": [{"label": m.label, "line": m.line, "val_bpb": m.bpb, "reason": why}
+                              for m, why in r.skipped],
+            "seed_source": self.seed_source,
             "train_data_seconds": r.train_data_seconds,
             "hessian_seconds": None if r.hessian_s is None else float(r.hessian_s.value),
             "eval_upper_seconds": r.eval_upper_seconds,
@@ -121,7 +138,7 @@ def analyse_logs(sub: Submission, profile: str = "record") -> LogsResult:
     res = LogsResult()
     data = sub.submission_json
     claims = evidence.per_seed(data)
-    headline = evidence.number(data, "val_bpb")
+    headline, _ = evidence.headline(data)
     by_hash: dict[str, str] = {}
     for lf in sub.logs:
         try:
@@ -147,13 +164,27 @@ def analyse_logs(sub: Submission, profile: str = "record") -> LogsResult:
             res.findings.append(finding(
                 "GC506", Severity.NOTE, sub, lf.rel, 1,
                 f"duplicate log: {lf.rel} is byte-identical to {dup}; counted once", profile=profile, kind="paperwork"))
+        name_seed = seed_from_name(lf.rel)
         for run in parsed.runs:
-            row = RunRow(run, duplicate_of=dup, name_seed=seed_from_name(lf.rel))
+            row = RunRow(run, duplicate_of=dup, name_seed=name_seed)
+            if run.seed is not None:
+                row.seed_source = f"log line {run.seed.line}"
+            elif name_seed is not None and len(parsed.runs) == 1:
+                run.seed = Value(name_seed, run.start_line)  # the file name is the only seed evidence
+                row.seed_source = "file name"
             res.rows.append(row)
     _select(res, sub, claims, headline, profile)
     _reruns(res, sub, profile)
     _seed_identity(res, sub, claims, profile)
     _coverage(res, sub, profile)
+    for row in res.rows:
+        r = row.run
+        if row.duplicate_of is None and r.seed is None and r.scored is not None:
+            res.findings.append(finding(
+                "GC602", Severity.WARNING, sub, r.log, r.start_line,
+                f"no seed found in {r.log}" + (f" (run {r.index + 1})" if r.index else "")
+                + f": its score cannot count toward the distinct seeds; print {SEED_FORMS} in the log, "
+                  "or name a one-run log after its seed (train_seed42.log)", profile=profile, kind="paperwork"))
     if not any(r.run.scored for r in res.rows if r.duplicate_of is None) and sub.logs:
         res.findings.append(finding("GC602", Severity.WARNING, sub, sub.logs[0].rel, 1,
                                     "no log carries a final val_bpb line", profile=profile))
@@ -172,7 +203,11 @@ def _select(res: LogsResult, sub: Submission, claims: dict[int, dict], headline:
         select_scored(row.run, val)
         if claim and val is not None:
             row.claimed = val
+            row.claim_from = f"submission.json {claim.get(evidence.FROM, 'seed entry')}"
             row.agrees = row.run.scored is not None and matches(row.run.scored, val)
+    # 1a. only a headline mean: the pass whose per-seed values average to it is the claimed one
+    if not claims and headline is not None and not any(r.run.scored_how.startswith("matched") for r in rows):
+        _select_by_mean(rows, headline)
     # 1b. runs with no matching claim follow the family of the lines that matched (§3.3: the
     # scored label is a property of the script, e.g. a plain round-trip line next to a sliding one)
     matched_labels = {r.run.scored.label for r in rows if r.run.scored and r.run.scored_how.startswith("matched")}
@@ -183,7 +218,8 @@ def _select(res: LogsResult, sub: Submission, claims: dict[int, dict], headline:
         same = [m for m in run.metrics if m.label in matched_labels]
         if same and run.scored.label not in matched_labels:
             same.sort(key=lambda m: (m.decimals, m.line))
-            run.scored, run.scored_how = same[-1], "same label as the lines matching submission.json"
+            select_pass(run, pass_name(same[-1]), "same label as the lines matching submission.json",
+                        "not the pass whose lines match submission.json")
     # 2. one counted run per in-log seed: the one agreeing with the claim, else the first
     groups: dict[int, list[RunRow]] = {}
     for row in rows:
@@ -245,6 +281,31 @@ def _select(res: LogsResult, sub: Submission, claims: dict[int, dict], headline:
             res.findings.append(finding(
                 "GC603", Severity.ERROR, sub, jrel, json_line(sub, str(seed)),
                 f"seed {seed}: submission.json val_bpb {val} has no log", profile=profile))
+
+
+def _select_by_mean(rows: list[RunRow], headline: float) -> None:
+    """With only a headline val_bpb (no per-seed values), score every seeded run on the pass whose
+    per-seed values average to the headline at its printed precision (PR #1376: 0.7094 is the mean of
+    the `final_slot_exact` lines, not of the sliding-window lines printed before them)."""
+    from golfcheck.logs import decimals_of
+
+    runs = [r.run for r in rows if r.run.seed is not None and candidates(r.run)]
+    if len(runs) < 2:
+        return
+    names = set.intersection(*({pass_name(m) for m in candidates(r)} for r in runs))
+    d = max(decimals_of(headline), 1)
+    fits = []
+    for name in names:
+        best = [max((m for m in candidates(r) if pass_name(m) == name), key=lambda m: (m.decimals, m.line)) for r in runs]
+        mean = sum(m.bpb for m in best) / len(best)
+        if abs(mean - headline) <= 10 ** (-d) + 1e-9:
+            fits.append((max(m.line for m in best), name))
+    if len(fits) != 1:
+        return  # none, or several passes fit: keep the priority choice
+    name = fits[0][1]
+    for r in runs:
+        select_pass(r, name, "matched submission.json (the mean of this pass over the seeds is its val_bpb)",
+                    "not the pass whose mean over the seeds is submission.json's val_bpb")
 
 
 def _reruns(res: LogsResult, sub: Submission, profile: str) -> None:
