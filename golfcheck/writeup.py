@@ -86,9 +86,11 @@ class SeedRow:
     sources: dict[str, str] = field(default_factory=dict)  # field -> "log:line (what the line says)"
 
 
-def seed_rows(logs, order: list[int] | None = None) -> list[SeedRow]:
-    """One row per distinct in-log seed: the run counted for it, with the line of every number."""
+def seed_rows(logs, order: list[int] | None = None, size: dict | None = None) -> list[SeedRow]:
+    """One row per distinct in-log seed: the run counted for it, with the line of every number.
+    ``size`` (the size section) gives each run's artifact bytes by golfcheck's counting rule."""
     counted = logs.seeds()
+    sized = {(e["log"], e["run"]): e for e in (size or {}).get("per_seed", [])}
     seeds = [s for s in (order or []) if s in counted] + sorted(s for s in counted if s not in (order or []))
     rows = []
     for s in seeds:
@@ -105,8 +107,12 @@ def seed_rows(logs, order: list[int] | None = None) -> list[SeedRow]:
             model_bytes=None if r.model_bytes is None else int(r.model_bytes.value), model_format=r.model_format,
             code_bytes=_code_bytes(r), steps=r.stop_step or r.last_step,
         )
+        e = sized.get((r.log, r.index))
+        if e is not None:
+            row.total_bytes, row.model_bytes, row.code_bytes = e["total_bytes"], e["model_bytes"], e["code_bytes"]
         src = row.sources
         src["val_bpb / val_loss"] = f"{r.log}:{m.line} (`{m.label}`)"
+        seed_src = counted[s].seed_source
         if r.train_ms is not None:
             src["train"] = f"{r.log}:{r.train_ms.line} (" + ("`stopping_early`" if r.stopping else "last step line") + ")"
         if r.hessian_s is not None:
@@ -117,12 +123,17 @@ def seed_rows(logs, order: list[int] | None = None) -> list[SeedRow]:
             src["eval"] = f"{r.log}:{m.line} (eval passes up to the scored line)"
         if r.total_bytes is not None:
             src["bytes"] = f"{r.log}:{r.total_bytes.line} (`Total submission size`)"
+            if e is not None and e["total_bytes"] != e["log_total_bytes"]:
+                src["bytes"] += (f" {e['log_total_bytes']:,} − the {e['log_code_bytes']:,} code bytes it counts + "
+                                 f"the {e['code_bytes']:,} counted code bytes (see Artifact)")
         if r.model_bytes is not None:
             src["model"] = f"{r.log}:{r.model_bytes.line} (`Serialized model`)"
         code = r.code_bytes_compressed or r.code_bytes or r.code_bytes_uncompressed
         if code is not None:
             src["code"] = f"{r.log}:{code.line} (`Code size`)"
-        if r.seed is not None:
+        if seed_src == "file name":
+            src["seed"] = f"{r.log} (file name; the log prints no seed)"
+        elif r.seed is not None:
             src["seed"] = f"{r.log}:{r.seed.line}"
         rows.append(row)
     return rows
@@ -301,7 +312,7 @@ def build(path: str | Path, profile: str | None = None, sota=None, overrides: di
     """Parse the logs, build submission.json from them, then run every folder check on a copy of the
     folder that holds the new submission.json, so the checklist describes the folder as written."""
     from golfcheck.checks import evidence
-    from golfcheck.checks.folder import folder, logs_of
+    from golfcheck.checks.folder import folder, logs_of, size_of
     from golfcheck.checks.metadata import schema_errors
 
     sub = folder(path)
@@ -309,8 +320,9 @@ def build(path: str | Path, profile: str | None = None, sota=None, overrides: di
     if prof == "history":
         prof = "record"
     logs = logs_of(sub, prof)
+    size = size_of(sub, prof).to_dict()
     data = sub.submission_json if isinstance(sub.submission_json, dict) else {}
-    rows = seed_rows(logs, evidence.declared_seeds(data))
+    rows = seed_rows(logs, evidence.declared_seeds(data), size)
     if not rows:
         raise GolfcheckError("no log in the folder has a scored val_bpb line: nothing to write up "
                              "(run `golfcheck logs` on it to see what was parsed)", str(path))
@@ -318,6 +330,9 @@ def build(path: str | Path, profile: str | None = None, sota=None, overrides: di
     m = _DATE.match(root_name)
     over = {k: v for k, v in (overrides or {}).items() if v}
     ctx = _numbers(rows, [c.run for c in logs.seeds().values()])
+    if size.get("total_bytes") is not None:  # the one sum every command reports
+        ctx["max_total"] = size["total_bytes"]
+    ctx["code_bytes"] = size.get("code_bytes")
     ctx.update(name=over.get("name") or data.get("name") or (m.group(2) if m else root_name),
                folder=root_name, profile=prof, record=prof == "record")
     js = submission_json(data, ctx, over, m.group(1) if m else None, rows)
@@ -471,7 +486,9 @@ def submission_json(data: dict, ctx: dict, over: dict, folder_date: str | None, 
     if ctx["max_total"] is not None:
         out["bytes_total"] = int(ctx["max_total"])
     codes = [r.code_bytes for r in rows if r.code_bytes is not None]
-    if codes:
+    if ctx.get("code_bytes") is not None:
+        out["bytes_code"] = int(ctx["code_bytes"])
+    elif codes:
         out["bytes_code"] = max(codes)
     hw = ctx["hardware"] if ctx["gpus"] else (data.get("hardware") or ctx["hardware"])
     if hw:

@@ -26,8 +26,10 @@ class ArtifactOverCap(Rule):
     rationale = (
         "The artifact is the UTF-8 bytes of the counted code as shipped plus the compressed model file. "
         "The cap is decimal (16,000,000 bytes, not 16 MiB) and holds for every seed. submission.json "
-        "often lists model-only bytes, so golfcheck recomputes the total from the shipped files and reads "
-        "the `Total submission size` line of every log."
+        "often lists model-only bytes, so golfcheck recomputes the total by one rule in every output: the counted "
+        "script as shipped plus every file of the folder it runs (imported or executed Python, native code it "
+        "builds or loads), plus the shipped model file, else per seed the log's total minus the code bytes that "
+        "log counted. `golfcheck size` lists each counted file and why it is counted."
     )
     looks_for = ("`Total submission size <fmt>: N bytes` per log (after the compressed-model line), the "
                  "shipped model file (compressor sniffed by magic bytes and decompressed with a size cap), "
@@ -35,7 +37,8 @@ class ArtifactOverCap(Rule):
     traps = (
         "16 MB is decimal: 16,000,000 bytes, not 16,777,216.",
         "`Total submission size: N bytes` without a format is the raw state dict plus code, not the artifact.",
-        "Code executed from a sibling file counts toward the total (see GC502).",
+        "Code executed from a sibling file counts toward the total (see GC502), even when the log's own "
+        "`Total submission size` leaves it out.",
     )
     rulings = (
         Ruling("README: Submission Process", "https://github.com/openai/parameter-golf#submission-process",

@@ -18,6 +18,13 @@ from golfcheck.submission import Submission
 
 
 
+COUNTING_RULE = (
+    "artifact = counted code + compressed model; counted code = the counted script as shipped (a "
+    "self-extracting wrapper counts compressed; a script that measures its own minified, compressed form counts "
+    "that) + every file of the folder it runs (imported or executed Python, native code it builds or loads); "
+    "model = the shipped model file, else per seed the log's total minus the code bytes that log counted")
+
+
 def sniff(head: bytes) -> str | None:
     """Compressor by magic bytes: zlib, zstd, xz, lzma (alone), gzip, lrzip; None if unknown."""
     try:
@@ -50,7 +57,8 @@ class SizeResult:
     total_bytes: int | None
     compressor: str | None
     code_bytes_compressed: int | None = None  # the log's `Code size (compressed)` (runtime wrapper)
-    code_files: list[dict] = field(default_factory=list)
+    code_files: list[dict] = field(default_factory=list)  # every counted code file, with why
+    not_counted: list[dict] = field(default_factory=list)  # code files of the folder left out, with why
     model_files: list[ModelFile] = field(default_factory=list)
     per_seed: list[dict] = field(default_factory=list)
     source: str = ""
@@ -58,6 +66,7 @@ class SizeResult:
 
     def to_dict(self) -> dict:
         return {
+            "counting_rule": COUNTING_RULE,
             "code_bytes": self.code_bytes,
             "code_bytes_compressed": self.code_bytes_compressed,
             "model_bytes": self.model_bytes,
@@ -66,6 +75,7 @@ class SizeResult:
             "compressor": self.compressor,
             "source": self.source,
             "code_files": self.code_files,
+            "not_counted": self.not_counted,
             "model_files": [m.to_dict() for m in self.model_files],
             "per_seed": self.per_seed,
             "findings": [f.to_dict() for f in self.findings],
@@ -108,25 +118,33 @@ def check_size(
     logs: LogsResult | None = None,
     code: CountedCode | None = None,
 ) -> SizeResult:
+    """GC501 with one counting rule (:data:`COUNTING_RULE`) and one sum, shared by every output."""
     logs = logs or analyse_logs(sub, profile)
     code = code or check_counted_code(sub, profile)
     res = SizeResult(None, None, None, None)
     res.findings.extend(code.findings)
-    # ---- code bytes: the counted file as shipped plus every sibling it runs
     counted = sub.counted_file
+    # ---- code bytes: the counted file as shipped plus every file it runs, each with its reason
+    extra_bytes = 0
+    main_bytes: int | None = None
     if counted is not None:
-        total = 0
         for rel in [counted.rel, *code.extra]:
-            p = Path(sub.root) / rel
             try:
-                size = p.stat().st_size
+                size = (Path(sub.root) / rel).stat().st_size
             except OSError:
                 continue
-            res.code_files.append({"path": rel, "bytes": size, "counted": rel == counted.rel})
-            total += size
-        res.code_bytes = total
+            res.code_files.append({"path": rel, "bytes": size, "counted": True, "reason": code.reasons.get(rel, "")})
+            if rel == counted.rel:
+                main_bytes = size
+            else:
+                extra_bytes += size
         if counted.rel != "train_gpt.py" and Path(sub.root).is_dir():
             res.code_files[0]["note"] = "counted file is not named train_gpt.py"
+        listed = {c["path"] for c in res.code_files}
+        for f in sub.code_files:
+            if f.rel not in listed:
+                res.not_counted.append({"path": f.rel, "bytes": _size(Path(f.path)),
+                                        "reason": f"not imported or executed by {counted.rel} or a file it runs"})
     # ---- model files shipped in the folder
     for rel, p, kind in find_model_files(sub):
         size = p.stat().st_size
@@ -147,46 +165,53 @@ def check_size(
                 "GC501", Severity.WARNING, sub, rel, 1,
                 f"model file {rel} ({size:,} bytes) could not be decompressed: {problem or 'unknown format'}; "
                 f"the artifact must be readable by the submitted code", README_RULES, profile))
-    # ---- per-seed sizes from the logs
-    seeds_claims = evidence.per_seed(sub.submission_json)
-    for row in logs.rows:
-        r = row.run
-        if row.duplicate_of or r.total_bytes is None and r.model_bytes is None:
-            continue
-        entry = {
-            "log": r.log, "run": r.index, "seed": None if r.seed is None else int(r.seed.value),
-            "model_bytes": None if r.model_bytes is None else int(r.model_bytes.value),
-            "code_bytes": _log_code(r),
-            "total_bytes": None if r.total_bytes is None else int(r.total_bytes.value),
-            "line": r.total_bytes.line if r.total_bytes else r.model_bytes.line,
-            "format": r.model_format,
-        }
-        res.per_seed.append(entry)
-        if entry["total_bytes"] is not None and entry["total_bytes"] > LIMIT_BYTES:
-            res.findings.append(finding(
-                "GC501", Severity.ERROR, sub, r.log, entry["line"],
-                f"{r.log}: total submission size {entry['total_bytes']:,} bytes exceeds the "
-                f"{LIMIT_BYTES:,}-byte cap by {entry['total_bytes'] - LIMIT_BYTES:,}", README_RULES, profile))
-        # the log's raw code size should be the shipped file's
-        raw = r.code_bytes_uncompressed or r.code_bytes
-        if raw is not None and counted is not None and res.code_files and code.extra == [] \
-                and int(raw.value) != res.code_files[0]["bytes"]:
-            res.findings.append(finding(
-                "GC501", Severity.NOTE, sub, r.log, raw.line,
-                f"{r.log} measured {int(raw.value):,} code bytes; the shipped {counted.rel} has "
-                f"{res.code_files[0]['bytes']:,}", README_RULES, profile))
-    # ---- totals
-    log_models = [e["model_bytes"] for e in res.per_seed if e["model_bytes"] is not None]
-    log_totals = [e["total_bytes"] for e in res.per_seed if e["total_bytes"] is not None]
-    fmt = next((r.run.model_format for r in logs.rows if r.run.model_format), None)
+    counted_names = ", ".join(c["path"] for c in res.code_files)
     # Runtime-compressed code (§5.1 convention 3): the script counts its minified+compressed wrapper
     compressed = [int(r.run.code_bytes_compressed.value) for r in logs.rows
                   if not r.duplicate_of and r.run.code_bytes_compressed is not None]
     if compressed:
         res.code_bytes_compressed = max(compressed)
-    counted_code = res.code_bytes
-    if res.code_bytes_compressed is not None and not code.extra:
-        counted_code = res.code_bytes_compressed
+    # ---- per seed: the model of the export that produced the score + the counted code
+    for row in logs.rows:
+        r = row.run
+        if row.duplicate_of or r.total_bytes is None and r.model_bytes is None:
+            continue
+        log_code = _log_code(r)
+        main = main_bytes
+        if r.code_bytes_compressed is not None and not code.wrapper:
+            main = int(r.code_bytes_compressed.value)
+        code_i = None if main is None else main + extra_bytes
+        log_total = None if r.total_bytes is None else int(r.total_bytes.value)
+        if log_total is not None:
+            model_i = log_total - (log_code if log_code is not None else (main_bytes or 0))
+        else:
+            model_i = int(r.model_bytes.value)
+        total_i = log_total if code_i is None else model_i + code_i
+        entry = {
+            "log": r.log, "run": r.index, "seed": None if r.seed is None else int(r.seed.value),
+            "model_bytes": model_i, "code_bytes": code_i if code_i is not None else log_code,
+            "total_bytes": total_i, "log_total_bytes": log_total, "log_code_bytes": log_code,
+            "line": r.total_bytes.line if r.total_bytes else r.model_bytes.line,
+            "format": r.model_format, "counted_run": row.counted or r.scored is None,
+        }
+        res.per_seed.append(entry)
+        if total_i is not None and total_i > LIMIT_BYTES:
+            differs = log_total is not None and log_total != total_i
+            res.findings.append(finding(
+                "GC501", Severity.ERROR, sub, r.log, entry["line"],
+                f"{r.log}: artifact {total_i:,} bytes exceeds the {LIMIT_BYTES:,}-byte cap by "
+                f"{total_i - LIMIT_BYTES:,} (model {model_i:,} + counted code {entry['code_bytes']:,}: "
+                f"{counted_names or 'code size from the log'})"
+                + (f"; the log prints {log_total:,} because it counts {log_code:,} code bytes"
+                   if differs and log_code is not None else ""), README_RULES, profile))
+        _code_gap(res, sub, row, code, profile)
+    # ---- the sum: shipped model file(s), else the largest seed
+    log_models = [e["model_bytes"] for e in res.per_seed if e["model_bytes"] is not None]
+    fmt = next((r.run.model_format for r in logs.rows if r.run.model_format), None)
+    counted_code = None if main_bytes is None else main_bytes + extra_bytes
+    if res.code_bytes_compressed is not None and not code.wrapper and main_bytes is not None:
+        counted_code = res.code_bytes_compressed + extra_bytes
+    res.code_bytes = counted_code
     if res.model_files:
         res.model_bytes = sum(m.bytes for m in res.model_files)
         res.compressor = ",".join(sorted({m.compressor or "unknown" for m in res.model_files}))
@@ -195,23 +220,24 @@ def check_size(
             mf = res.model_files[0]
             res.findings.append(finding(
                 "GC501", Severity.NOTE, sub, mf.rel, 1,
-                f"shipped model bytes {res.model_bytes:,} match no log's `Serialized model` size "
+                f"shipped model bytes {res.model_bytes:,} match no log's model size "
                 f"({', '.join(f'{v:,}' for v in sorted(set(log_models)))})", README_RULES, profile))
         if counted_code is not None:
             res.total_bytes = counted_code + res.model_bytes
-    elif log_totals or log_models:
-        res.source = "logs (max over seeds)"
-        res.model_bytes = max(log_models) if log_models else None
-        res.total_bytes = max(log_totals) if log_totals else None
-        res.compressor = _fmt_compressor(fmt)
-        if res.total_bytes is None and res.model_bytes is not None and counted_code is not None:
-            res.total_bytes = res.model_bytes + counted_code
+    else:
+        seeds = [e for e in res.per_seed if e["total_bytes"] is not None]
+        if seeds:
+            top = max(seeds, key=lambda e: e["total_bytes"])
+            res.source = f"logs: model of the largest seed ({top['log']}) + counted code"
+            res.model_bytes, res.total_bytes = top["model_bytes"], top["total_bytes"]
+            res.code_bytes = top["code_bytes"]
+            res.compressor = _fmt_compressor(top["format"] or fmt)
     if res.total_bytes is not None and res.total_bytes > LIMIT_BYTES and res.source == "shipped files":
         anchor = res.model_files[0].rel
         res.findings.append(finding(
             "GC501", Severity.ERROR, sub, anchor, 1,
-            f"artifact {res.total_bytes:,} bytes (code {counted_code:,} + model {res.model_bytes:,}) exceeds "
-            f"the {LIMIT_BYTES:,}-byte cap", README_RULES, profile))
+            f"artifact {res.total_bytes:,} bytes (code {counted_code:,}: {counted_names}; + model "
+            f"{res.model_bytes:,}) exceeds the {LIMIT_BYTES:,}-byte cap", README_RULES, profile))
     # submission.json's own claim over the cap
     data = sub.submission_json
     bt = evidence.number(data, "bytes_total")
@@ -219,7 +245,7 @@ def check_size(
         res.findings.append(finding(
             "GC501", Severity.ERROR, sub, json_rel(sub), json_line(sub, "bytes_total"),
             f"submission.json bytes_total {int(bt):,} exceeds the {LIMIT_BYTES:,}-byte cap", README_RULES, profile))
-    for seed, claim in seeds_claims.items():
+    for seed, claim in evidence.per_seed(data).items():
         ab = evidence.number(claim, "artifact_bytes", "bytes_total")
         if ab is not None and ab > LIMIT_BYTES:
             res.findings.append(finding(
@@ -232,6 +258,32 @@ def check_size(
             "include the log line `Total submission size ...: N bytes` (or the model file) so the 16,000,000-byte "
             "cap can be checked", README_RULES, profile, kind="paperwork"))
     return res
+
+
+def _size(p: Path) -> int | None:
+    try:
+        return p.stat().st_size
+    except OSError:
+        return None
+
+
+def _code_gap(res: SizeResult, sub: Submission, row, code: CountedCode, profile: str) -> None:
+    """A log that measured other code than the shipped files: the logged run was not the shipped code."""
+    r = row.run
+    raw = r.code_bytes_uncompressed or r.code_bytes
+    if raw is None or not res.code_files or not (row.counted or r.scored is None):
+        return
+    sizes = [c["bytes"] for c in res.code_files]
+    measured = int(raw.value)
+    if measured in sizes or measured == sum(sizes):
+        return
+    main = res.code_files[0]
+    gap = measured - main["bytes"]
+    res.findings.append(finding(
+        "GC501", Severity.WARNING, sub, r.log, raw.line,
+        f"the logged run was not the shipped code: {r.log} measured {measured:,} code bytes, the shipped "
+        f"{main['path']} has {main['bytes']:,} ({abs(gap):,} bytes {'fewer' if gap > 0 else 'more'}); "
+        f"ship the code that produced the logs, or rerun it", README_RULES, profile, kind="paperwork"))
 
 
 def _log_code(r) -> int | None:

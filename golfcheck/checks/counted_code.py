@@ -39,6 +39,13 @@ class CountedCode:
     extra: list[str] = field(default_factory=list)  # siblings that run and must be counted
     refs: list[CodeRef] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)  # counted path -> why it is counted
+    wrapper: bool = False  # the counted file is a self-extracting wrapper (counted as shipped)
+
+
+def cite(rel: str, line: int, in_payload: bool) -> str:
+    """``train_gpt.py (payload line 527)`` for a line of a decoded wrapper, else ``ngram_tilt.py:50``."""
+    return f"{rel} (payload line {line})" if in_payload else f"{rel}:{line}"
 
 
 # exec(...) whose argument chain decodes something: the self-extracting wrapper shape
@@ -233,17 +240,37 @@ def scan(text: str, sub: Submission, rel: str, in_payload: bool = False) -> list
 
 
 def check_counted_code(sub: Submission, profile: str = "record") -> CountedCode:
+    """What counts toward the artifact's code bytes, and why: the counted file as shipped (a
+    self-extracting wrapper counts compressed, as shipped), every Python file of the folder it runs
+    (imports, exec stubs; followed transitively), and every native source or library of the folder
+    that a counted file compiles or loads (named in a file that builds or loads native code)."""
     counted = sub.counted_file
     out = CountedCode(counted.rel if counted else None)
     if counted is None:
         return out
+    payloads = _payloads(sub, counted.rel)
+    out.wrapper = any(in_payload for _, in_payload in payloads)
+    out.reasons[counted.rel] = ("the counted script, as shipped (a self-extracting wrapper: its compressed bytes)"
+                                if out.wrapper else "the counted script, as shipped")
+    natives = [p for p in sub.other_files if p.suffix.lower() in NATIVE_SUFFIXES]
+    native_rels = {(str(p.relative_to(sub.root)).replace("\\", "/") if p.is_relative_to(sub.root) else p.name): p
+                   for p in natives}
     todo = [counted.rel]
     seen = {counted.rel}
     while todo:  # follow imports of imported siblings too
         rel = todo.pop(0)
-        for text, in_payload in _payloads(sub, rel) if rel == counted.rel else [
-                (next(f.text for f in sub.code_files if f.rel == rel), False)]:
-            for ref in scan(text, sub, rel, in_payload):
+        texts = payloads if rel == counted.rel else [(next(f.text for f in sub.code_files if f.rel == rel), False)]
+        for text, in_payload in texts:
+            refs = scan(text, sub, rel, in_payload)
+            builds = [r for r in refs if r.kind == "native"]
+            for nrel in native_rels:
+                if builds and nrel not in seen and posixpath.basename(nrel) in text:
+                    b = builds[0]
+                    seen.add(nrel)
+                    out.extra.append(nrel)
+                    out.reasons[nrel] = (f"native code built or loaded by {cite(rel, b.line, b.in_payload)} "
+                                         f"(`{b.text[:60]}`), which names it")
+            for ref in refs:
                 out.refs.append(ref)
                 where = " (in the decoded payload)" if ref.in_payload else ""
                 if ref.kind == "native":
@@ -256,16 +283,18 @@ def check_counted_code(sub: Submission, profile: str = "record") -> CountedCode:
                     seen.add(ref.target)
                     out.extra.append(ref.target)
                     todo.append(ref.target)
+                    verb = "imported" if ref.kind == "import" else "executed"
+                    out.reasons[ref.target] = f"{verb} by {cite(rel, ref.line, ref.in_payload)}"
                     out.findings.append(finding(
                         "GC502", Severity.WARNING, sub, rel, ref.line,
-                        f"{ref.target} is {'imported' if ref.kind == 'import' else 'executed'} by {rel}{where} "
+                        f"{ref.target} is {verb} by {rel}{where} "
                         f"(`{ref.text}`) but lives outside the counted file; all counted code should live in "
                         f"{counted.rel}", README_RULES, profile, in_payload=ref.in_payload))
-    natives = [p for p in sub.other_files if p.suffix.lower() in NATIVE_SUFFIXES]
-    for p in natives:
-        rel = str(p.relative_to(sub.root)).replace("\\", "/") if p.is_relative_to(sub.root) else p.name
+    for nrel in native_rels:
+        if nrel in seen:
+            continue
         out.findings.append(finding(
-            "GC502", Severity.NOTE, sub, rel, 1,
-            f"native source or library shipped beside {counted.rel}: count it if the script builds or loads it",
-            README_RULES, profile))
+            "GC502", Severity.NOTE, sub, nrel, 1,
+            f"native source or library shipped beside {counted.rel}: not counted (no counted file names it and "
+            f"builds or loads native code); count it if the script builds or loads it", README_RULES, profile))
     return out

@@ -43,7 +43,7 @@ def wallclock_of(sub: Submission, profile: str) -> WallclockResult:
 
 
 def metadata_of(sub: Submission, profile: str) -> MetadataResult:
-    return cached(sub, f"meta:{profile}", lambda: check_metadata(sub, profile, logs_of(sub, profile)))
+    return cached(sub, f"meta:{profile}", lambda: check_metadata(sub, profile, logs_of(sub, profile), size_of(sub, profile)))
 
 
 def validate_of(sub: Submission, profile: str, seeds: int = 3, sota: Sota | None = None) -> ValidateResult:

@@ -98,27 +98,36 @@ def _because(why: str) -> str:
 
 
 def size_text(size: dict) -> str:
-    lines = []
-    for c in size.get("code_files", []):
-        lines.append(f"code   {one_line(c['path'])}: {c['bytes']:,} bytes" + ("" if c.get("counted") else " (runs, must be counted)"))
+    lim = size.get("limit", 16_000_000)
+    tot = size.get("total_bytes")
+    room = "" if tot is None else (f" (headroom {lim - tot:,})" if tot <= lim else f" (OVER the cap by {tot - lim:,})")
+    head = (f"artifact: code {fmt_num(size.get('code_bytes'), ',')} + model {fmt_num(size.get('model_bytes'), ',')}"
+            f" = {fmt_num(tot, ',')} bytes of {lim:,}{room}"
+            + (f"; compressor {size['compressor']}" if size.get("compressor") else "")
+            + (f"; from {one_line(size['source'])}" if size.get("source") else ""))
+    lines = [head]
+    files = size.get("code_files", [])
+    if files:
+        lines.append(f"counted code ({len(files)} file{'s' if len(files) != 1 else ''}, "
+                     f"{sum(c['bytes'] for c in files):,} bytes as shipped):")
+        for c in files:
+            lines.append(f"  {one_line(c['path'])}: {c['bytes']:,} bytes — {one_line(c.get('reason') or 'counted')}")
+        cc = size.get("code_bytes_compressed")
+        if cc is not None:
+            lines.append(f"  (the logs count the script's own compressed form: {cc:,} bytes)")
+    for c in size.get("not_counted", []):
+        lines.append(f"not counted: {one_line(c['path'])}: {fmt_num(c.get('bytes'), ',')} bytes — {one_line(c['reason'])}")
     for m in size.get("model_files", []):
         dec = m.get("decompressed_bytes")
         lines.append(f"model  {one_line(m['path'])}: {m['bytes']:,} bytes, {m.get('compressor') or 'unknown'}"
                      + (f", decompresses to {dec:,} bytes" if dec is not None else f" ({m.get('problem') or 'unreadable'})"))
     for e in size.get("per_seed", []):
+        lt = e.get("log_total_bytes")
         lines.append(f"log    {one_line(e['log'])} seed {fmt_num(e.get('seed'))}: model {fmt_num(e.get('model_bytes'), ',')}"
                      f" + code {fmt_num(e.get('code_bytes'), ',')} = total {fmt_num(e.get('total_bytes'), ',')}"
-                     + (f" ({e['format']})" if e.get("format") else ""))
-    lim = size.get("limit", 16_000_000)
-    tot = size.get("total_bytes")
-    cc = size.get("code_bytes_compressed")
-    code = fmt_num(size.get("code_bytes"), ",") + (f" (counted compressed: {cc:,})" if cc is not None else "")
-    head = (f"artifact: code {code} + model {fmt_num(size.get('model_bytes'), ',')}"
-            f" = {fmt_num(tot, ',')} bytes of {lim:,}"
-            + (f" (headroom {lim - tot:,})" if tot is not None else "")
-            + (f"; compressor {size['compressor']}" if size.get("compressor") else "")
-            + (f"; from {size['source']}" if size.get("source") else ""))
-    return "\n".join([head, *lines]) + "\n"
+                     + (f" ({e['format']})" if e.get("format") else "")
+                     + (f"; the log prints {lt:,}" if lt is not None and lt != e.get("total_bytes") else ""))
+    return "\n".join(lines) + "\n"
 
 
 def validate_text(v: dict) -> str:

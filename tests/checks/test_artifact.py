@@ -60,9 +60,9 @@ def test_over_cap_from_shipped_files(make_folder):
 
 
 def test_log_sizes_per_seed(make_folder):
-    from golfcheck.checks.examples import log
+    from golfcheck.checks.examples import TRAIN_GPT, log
 
-    root = make_folder({"train_gpt.py": "x\n", "train_seed1.log": log(1, total=15_000_000),
+    root = make_folder({"train_gpt.py": TRAIN_GPT, "train_seed1.log": log(1, total=15_000_000),
                         "train_seed2.log": log(2, total=16_000_123)})
     res = check_size(load_submission(root))
     assert res.total_bytes == 16_000_123 and res.source.startswith("logs")
