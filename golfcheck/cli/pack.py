@@ -13,15 +13,32 @@ from golfcheck.errors import GolfcheckError
 @click.option("-o", "--out", "out", default="train_gpt.py", show_default=True,
               type=click.Path(dir_okay=False), help="Where to write the packed script.")
 @click.option("--compress", is_flag=True, help="Write a self-extracting lzma+base85 exec wrapper.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file (otherwise nothing is written and the exit code is 1).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def pack(out: str, compress: bool, fmt: str) -> int:
-    """Inline the reference model and the metric primitives into one self-contained train_gpt.py."""
-    from golfcheck.pack import pack as do_pack
+def pack(out: str, compress: bool, force: bool, fmt: str) -> int:
+    """Inline the reference model and the metric primitives into one self-contained train_gpt.py.
 
-    parent = Path(out).resolve().parent
+    An existing file is never overwritten without --force (the default output, ./train_gpt.py, is
+    usually a competitor's own script)."""
+    from golfcheck.pack import compress_source, pack_source
+
+    path = Path(out)
+    parent = path.resolve().parent
     if not parent.is_dir():
         raise GolfcheckError("output folder does not exist", str(parent))
-    nbytes = do_pack(out, compress=compress)
+    if path.is_dir():
+        raise GolfcheckError("is a folder; give a file name with -o", out)
+    source = pack_source()
+    data = (compress_source(source) if compress else source).encode("utf-8")
+    if path.exists() and not force:
+        if path.read_bytes() == data:
+            click.echo(f"unchanged {out}", err=True)
+            return 0
+        click.echo(f"golfcheck: {out} exists and would change; nothing written (use --force to overwrite, "
+                   f"or -o PATH)", err=True)
+        return 1
+    path.write_bytes(data)
+    nbytes = len(data)
     if fmt == "json":
         import json
 
