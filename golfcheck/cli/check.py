@@ -27,6 +27,32 @@ def bundled_example() -> Path:
     return p
 
 
+def looks_like_submission(d: Path) -> str | None:
+    """Why ``d`` looks like a submission folder (None when it does not): a submission.json, or a
+    train*.py beside a log."""
+    try:
+        names = {p.name for p in d.iterdir() if p.is_file()}
+    except OSError:
+        return None
+    if "submission.json" in names:
+        return "it holds submission.json"
+    script = sorted(n for n in names if n.startswith("train") and n.endswith(".py"))
+    logs = sorted(n for n in names if n.endswith(".log") or (n.startswith(("train", "log")) and n.endswith(".txt")))
+    if script and logs:
+        return f"it holds {script[0]} and {logs[0]}"
+    return None
+
+
+def default_target() -> tuple[Path, str]:
+    """With no FOLDER: the current folder when it looks like a submission, else the bundled example."""
+    here = Path.cwd()
+    why = looks_like_submission(here)
+    if why:
+        return Path("."), f"no FOLDER given: checking the current folder ({why})"
+    return bundled_example(), ("no FOLDER given and the current folder is not a submission (no submission.json, "
+                               "no train*.py beside a log): checking the bundled example")
+
+
 @click.command()
 @click.argument("path", required=False, type=click.Path())
 @click.option("--seeds", "n_seeds", type=click.IntRange(1, 100), default=3, show_default=True)
@@ -38,20 +64,24 @@ def bundled_example() -> Path:
 @click.option("--profile", type=PROFILE, default=None, help="Severity profile (default: from the folder's track).")
 @click.option("--history", is_flag=True, help="Judge a merged record: findings become notes (= --profile history).")
 def check(path, n_seeds, sota_folder, sota_bpb, no_audit, fmt, fail_on, profile, history):
-    """All checks of a submission folder at once; with no FOLDER, the bundled example submission.
+    """All checks of a submission folder at once. With no FOLDER: the current folder when it looks
+    like a submission (a submission.json, or a train*.py beside a log), else the bundled example;
+    the first line says which.
 
     Answers both questions: the rule verdict (ILLEGAL / HOLD / CLEAN: the static audit plus the
     artifact size, the logged training and evaluation times and the validation coverage) and the
     paperwork verdict (INCOMPLETE / COMPLETE: submission.json, seed evidence, logs, layout).
     """
-    target = Path(path) if path else bundled_example()
+    target, chosen = (Path(path), "") if path else default_target()
     sota = sota_from_folder(sota_folder) if sota_folder else sota_from_values(sota_bpb) if sota_bpb else None
     report = check_folder(target, "history" if history else profile, n_seeds, sota, run_audit=not no_audit)
+    report.sections["target"] = {"path": str(target), "chosen": chosen or "given on the command line"}
     if fmt == "json":
         click.echo(dump_json(report.to_dict()), nl=False)
     else:
         s = report.sections
-        click.echo(f"golfcheck check {one_line(target)} (profile {s['profile']['name']})\n")
+        click.echo(f"golfcheck check {one_line(target)} (profile {s['profile']['name']})"
+                   + (f": {chosen}" if chosen else "") + "\n")
         audit = s.get("audit")
         if audit is not None:
             click.echo("== audit" + (f": {audit.get('note')}" if audit.get("skipped") else

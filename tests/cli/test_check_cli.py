@@ -44,3 +44,27 @@ def test_check_on_an_over_cap_record(capsys):
     d = json.loads(capsys.readouterr().out)
     assert any(f["rule"] == "GC501" for f in d["findings"])
     assert d["size"]["total_bytes"] == 16_638_468 and rc in (0, 1)
+
+
+def test_check_without_folder_inside_a_submission_checks_it(make_folder, monkeypatch, capsys):
+    from golfcheck.checks.examples import TRAIN_GPT, good_files
+
+    files = good_files()
+    files["train_seed42.log"] = files["train_seed42.log"].replace("val_bpb:1.00010000", "val_bpb:1.20010000")
+    root = make_folder({**files, "train_gpt.py": TRAIN_GPT})
+    monkeypatch.chdir(root)
+    assert main(["check", "--no-audit"]) == 1  # its own findings, not the bundled example's CLEAN
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("golfcheck check .") and "checking the current folder (it holds submission.json)" in first
+    main(["check", "--no-audit", "--format", "json"])
+    d = json.loads(capsys.readouterr().out)
+    assert d["target"]["path"] == "." and any(f["rule"] == "GC603" for f in d["findings"])
+
+
+def test_check_without_folder_elsewhere_says_it_checks_the_example(tmp_path, monkeypatch, capsys):
+    (tmp_path / "README.md").write_text("# a project, not a submission\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    rc = main(["check", "--no-audit"])
+    out = capsys.readouterr()
+    if rc != 2:  # the example is installed
+        assert "checking the bundled example" in out.out.splitlines()[0]
