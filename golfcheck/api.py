@@ -73,6 +73,42 @@ def discover(paths: Iterable[str | Path]) -> list[Unit]:
     return units
 
 
+def skipped_folders(paths: Iterable[str | Path]) -> list[str]:
+    """Folders under the arguments that look like submissions (README.md or submission.json) but hold
+    no .py file, so the audit has nothing to read in them (each is said, never skipped silently)."""
+    out: list[str] = []
+    for arg in paths:
+        p = Path(arg)
+        if not p.is_dir():
+            continue
+        for d in sorted([p, *(q for q in p.rglob("*") if q.is_dir() and not q.is_symlink())]):
+            if set(d.relative_to(p).parts) & SKIP_DIRS or any(str(d).startswith(s + os.sep) for s in out):
+                continue
+            try:
+                names = {q.name for q in d.iterdir()}
+            except OSError:
+                continue
+            if any(m in names for m in FOLDER_MARKERS) and not any(
+                    not (set(f.relative_to(d).parts) & SKIP_DIRS) for f in d.rglob("*.py")):
+                out.append(str(d))
+    return out
+
+
+def unit_table(report: Report, units: list[Unit]) -> list[dict]:
+    """Per audited folder: its files, its finding counts and its rule verdict (multi-folder audits)."""
+    from golfcheck.findings import rule_verdict
+
+    rows = []
+    for unit in units:
+        prefix = unit.display_root.rstrip("/") + "/" if unit.display_root not in ("", ".") else ""
+        mine = [f for f in report.findings if f.path.startswith(prefix) and (unit.folder or
+                f.path == _join(unit.display_root, unit.code[0]))] if prefix else list(report.findings)
+        counts = {s: sum(1 for f in mine if f.severity.value == s and not f.suppressed) for s in ("error", "warning", "note")}
+        rows.append({"path": unit.display_root or ".", "folder": unit.folder,
+                     "files": len(unit.code), **counts, "verdict": rule_verdict(mine).value})
+    return rows
+
+
 @contextmanager
 def _gc_paused():
     """Pause the cyclic garbage collector while one unit is audited.
@@ -387,6 +423,8 @@ def audit_paths(
         report.findings.extend(findings)
         report.files.extend(files)
     report.findings.sort(key=sort_key)
+    if sum(1 for u in units if u.folder) > 1:
+        report.sections["units"] = unit_table(report, [u for u in units if u.folder])
     return report
 
 

@@ -21,6 +21,27 @@ def split_codes(values) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _say_what_was_not_audited(paths, report) -> None:
+    """Nothing to audit is a usage error (exit 2); a submission-like folder without code is said."""
+    from golfcheck.api import skipped_folders
+    from golfcheck.errors import GolfcheckError
+
+    skipped = skipped_folders(paths)
+    if not report.files:
+        where = ", ".join(str(p) for p in paths)
+        raise GolfcheckError("nothing to audit: no .py file" + (" in it" if len(paths) == 1 else " in them"), where)
+    for d in skipped:
+        click.echo(f"golfcheck: {d}: no .py file, nothing to audit there (not audited)", err=True)
+
+
+def units_text(rows: list[dict]) -> str:
+    """The per-folder verdict table that ends a multi-folder text audit."""
+    from golfcheck.checks.render import table
+
+    body = [[r["path"], str(r["files"]), str(r["error"]), str(r["warning"]), str(r["note"]), r["verdict"]] for r in rows]
+    return "\nper folder:\n" + table(["folder", "files", "errors", "warnings", "notes", "rule verdict"], body)
+
+
 def _progress(done: int, total: int) -> None:
     if total > 1 and sys.stderr.isatty():
         click.echo(f"\raudited {done}/{total}", err=True, nl=done == total)
@@ -66,12 +87,15 @@ def audit(paths, fmt, select, ignore, fail_on, exit_zero, respect_suppressions, 
     if fmt not in FORMATS:
         raise click.BadParameter(f"unknown format {fmt!r}", param_hint="--format")
     report = audit_paths(paths, options, jobs=cfg.jobs if jobs is None else jobs, progress=_progress)
+    _say_what_was_not_audited(paths, report)
     out = render(report, fmt)
     if output:
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(out)
     else:
         click.echo(out, nl=False)
+        if fmt == "text" and report.sections.get("units"):
+            click.echo(units_text(report.sections["units"]), nl=False)
     if fmt == "text" or output:
         click.echo(summary(report), err=True)
         if any(Path(p).is_dir() for p in paths):
