@@ -28,6 +28,35 @@ def _seed_list(text: str | None, n: int, declared: list[int]) -> list[int]:
     return pool[:n]
 
 
+def _only_new_logs(sub, outcomes):
+    """The folder as reloaded, with only the logs the runs just wrote (older logs are not evidence
+    of what the command produced)."""
+    new = {o.log for o in outcomes}
+    sub.logs = [f for f in sub.logs if f.rel in new]
+    return sub
+
+
+def _run_findings(sub, outcomes) -> list:
+    """A run that failed, or that finished without a scored val_bpb line, is an error in every profile."""
+    from golfcheck.checks.folder import logs_of
+
+    scored = {r.run.log for r in logs_of(sub, "record").rows if r.run.scored is not None}
+    out = []
+    for o in outcomes:
+        tail = "\n".join(o.tail[-10:])
+        if not o.ok:
+            out.append(finding(
+                "GC602", Severity.ERROR, sub, o.log, 1,
+                f"run for seed {o.seed} failed (exit {o.returncode}); log kept in {o.log}; last lines:\n{tail}",
+                profile="record", kind="paperwork"))
+        elif o.log not in scored:
+            out.append(finding(
+                "GC602", Severity.ERROR, sub, o.log, 1,
+                f"run for seed {o.seed} finished but printed no scored val_bpb line (see {o.log}); last lines:\n{tail}",
+                profile="record", kind="paperwork"))
+    return out
+
+
 @click.command()
 @click.argument("path", type=click.Path())
 @click.option("--seeds", "n_seeds", type=click.IntRange(1, 100), default=3, show_default=True,
@@ -39,7 +68,8 @@ def _seed_list(text: str | None, n: int, declared: list[int]) -> list[int]:
               help="Systems-only speedup: waive the significance gate; require unchanged val_bpb (two-sided p > 0.05).")
 @click.option("--no-leaderboard", is_flag=True, help="Do not fall back to the shipped leaderboard snapshot.")
 @click.option("--run", "command", default=None,
-              help="Run this command once per seed (SEED in its environment, cwd = FOLDER) before validating.")
+              help="Run this command once per seed (SEED in its environment, cwd = FOLDER), then validate exactly "
+                   "the logs those runs wrote; a failed run, or one without a scored line, is an error.")
 @click.option("--run-seeds", default=None, help="Seeds for --run (default: submission.json's, then 42,314,999...).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format.")
 @click.option("--fail-on", type=FAIL_ON, default="error", help="Exit 1 at or above this severity.")
@@ -62,16 +92,11 @@ def validate(path, n_seeds, sota_folder, sota_bpb, sota_c, systems_only, no_lead
 
         seeds = _seed_list(run_seeds, n_seeds, evidence.declared_seeds(sub.submission_json))
         outcomes = run_all(sub.root, command, seeds)
-        sub = folder(path)  # reload: the new logs are part of the folder now
+        sub = _only_new_logs(folder(path), outcomes)  # validate exactly the runs just started
     prof = profile_of(sub, "history" if history else profile)
     res = run_validate(sub, n_seeds, sota, prof, use_leaderboard=not no_leaderboard, systems_only=systems_only)
-    for o in outcomes:
-        if not o.ok:
-            tail = "\n".join(o.tail[-10:])
-            res.findings.append(finding(
-                "GC602", Severity.ERROR, sub, o.log, 1,
-                f"run for seed {o.seed} failed (exit {o.returncode}); log kept in {o.log}; last lines:\n{tail}",
-                profile=prof))
+    if outcomes:
+        res.findings.extend(_run_findings(sub, outcomes))
     d = res.to_dict()
     if outcomes:
         d["runs"] = [o.to_dict() for o in outcomes]

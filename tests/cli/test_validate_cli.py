@@ -69,3 +69,24 @@ def test_validate_run_failure_reports_tail(make_folder, capsys):
                "--run-seeds", "1", "--seeds", "1", "--no-leaderboard"])
     out = capsys.readouterr().out
     assert rc == 1 and "failed (exit 4)" in out and "boom" in out and (root / "train_seed1.log").exists()
+
+
+def test_validate_run_judges_only_the_runs_it_started(make_folder, capsys):
+    # three good old logs; the command fails every time: the old logs must not pass for its results
+    root = make_folder(good_files())
+    rc = main(["validate", str(root), "--run", f"{sys.executable} -c \"raise SystemExit(3)\"",
+               "--run-seeds", "1,2,3", "--no-leaderboard", "--format", "json"])
+    d = json.loads(capsys.readouterr().out)
+    assert rc == 1 and d["n"] == 0 and d["seeds"] == {}
+    failed = [f for f in d["findings"] if "failed (exit 3)" in f["message"]]
+    assert len(failed) == 3 and all(f["severity"] == "error" for f in failed)
+
+
+def test_validate_run_without_a_score_is_an_error_even_off_the_record_track(make_folder, capsys):
+    root = make_folder({"README.md": README}, "2026-05-01_NonRecord")
+    rc = main(["validate", str(root), "--run", f"{sys.executable} -c \"print('training...')\"",
+               "--run-seeds", "5", "--seeds", "1", "--profile", "non-record", "--no-leaderboard", "--format", "json"])
+    d = json.loads(capsys.readouterr().out)
+    assert rc == 1
+    (f,) = [f for f in d["findings"] if "printed no scored val_bpb line" in f["message"]]
+    assert f["severity"] == "error" and f["path"].endswith("train_seed5.log")
