@@ -222,6 +222,8 @@ class Writeup:
     readme: str
     schema_errors: list[str]
     report: Report
+    kept_sections: list[str] = field(default_factory=list)  # the author's README sections carried over
+    replaced_keys: dict[str, str] = field(default_factory=dict)  # old submission.json key -> what replaces it
 
     def files(self) -> dict[str, str]:
         return {"README.md": self.readme, "submission.json": dump_json(self.submission)}
@@ -248,14 +250,17 @@ def _rel_findings(findings: list[Finding], root: Path) -> list[Finding]:
     return out
 
 
-def run_command(sub: Submission) -> list[str]:
-    """The author's torchrun command from the existing README (continuation lines joined; SEED, the
-    seed loop and output redirection removed), as lines of environment settings + the command."""
+def run_command(sub: Submission, runs: list[Run] | None = None) -> list[str]:
+    """The author's run command from the existing README (continuation lines joined; SEED, the seed
+    loop and output redirection removed), as lines of environment settings + the command. Any
+    command that runs the counted script counts (``torchrun ...``, ``python train_gpt.py``); with none,
+    ``python <script>`` for CPU logs, else the challenge's torchrun line."""
     text = sub.readme.text if sub.readme else ""
-    blocks = re.findall(r"```[^\n]*\n(.*?)```", text, re.S) + [text]
+    script = sub.counted_file.rel if sub.counted_file else "train_gpt.py"
+    blocks = re.findall(r"```[^\n]*\n(.*?)```", text, re.S)
     for block in blocks:
         for cmd in _logical_lines(block):
-            if "torchrun" not in cmd or cmd.startswith("#"):
+            if cmd.startswith("#") or not ("torchrun" in cmd or re.search(rf"\bpython3?\b.*{re.escape(script)}", cmd)):
                 continue
             cmd = re.sub(r"^\$\s+", "", cmd)
             cmd = re.sub(r"^for\s+\w+\s+in\s+[^;]*;\s*do\s+", "", cmd)
@@ -263,8 +268,11 @@ def run_command(sub: Submission) -> list[str]:
             tokens = [t for t in cmd.split() if not t.startswith("SEED=")]
             i = next((k for k, t in enumerate(tokens) if not _ENV.match(t)), len(tokens))
             env, rest = tokens[:i], " ".join(tokens[i:])
-            return _wrap(env) + [rest]
-    return [DEFAULT_COMMAND]
+            if rest:
+                return _wrap(env) + [rest]
+    if runs and all(r.device == "cpu" for r in runs):
+        return [f"python {script}"]
+    return [DEFAULT_COMMAND.replace("train_gpt.py", script)]
 
 
 _ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
@@ -344,14 +352,17 @@ def build(path: str | Path, profile: str | None = None, sota=None, overrides: di
         val[test] = {"p": None, "t": None, "df": None, "pass": False, **(val.get(test) or {})}
     ctx.update(
         size=sec.get("size", {}), wallclock=sec.get("wallclock", {}), val=val, sota=val.get("sota"),
-        verdict=report.verdict.value, command=run_command(sub),
+        verdict=report.verdict.value, command=run_command(sub, [c.run for c in logs.seeds().values()]),
         requirements=(Path(sub.root) / "requirements.txt").is_file(), files=_included_files(sub),
         suppressions=[_finding_line(f) for f in findings if f.rule == "GC003"],
     )
     ctx["checklist"] = checklist(findings, _measured(ctx, val), prof)
     errors = [msg for msg, _ in schema_errors(js, prof)]
     readme = environment().get_template("pr_readme.md.j2").render(**ctx)
-    return Writeup(Path(sub.root), prof, ctx, js, readme, errors, report)
+    readme, kept = keep_author_sections(readme, sub.readme.text if sub.readme else None)
+    w = Writeup(Path(sub.root), prof, ctx, js, readme, errors, report)
+    w.kept_sections, w.replaced_keys = kept, replaced_keys(data)
+    return w
 
 
 # Every key the template reads from the validate section (absent when no test could run).
@@ -490,30 +501,105 @@ def submission_json(data: dict, ctx: dict, over: dict, folder_date: str | None, 
         out["bytes_code"] = int(ctx["code_bytes"])
     elif codes:
         out["bytes_code"] = max(codes)
-    hw = ctx["hardware"] if ctx["gpus"] else (data.get("hardware") or ctx["hardware"])
+    # hardware: --hardware, else the GPU model the logs name, else the author's; never a guess such as
+    # "8 GPUs, model not logged" (the record track's check would only warn about it)
+    hw = over.get("hardware") or (ctx["hardware"] if ctx["gpus"] else None) or data.get("hardware") or (
+        ctx["hardware"] if ctx["hardware"].startswith("CPU") else None)
     if hw:
         out["hardware"] = hw
     if ctx["torch"] or data.get("pytorch_version"):
         out["pytorch_version"] = ctx["torch"] or data.get("pytorch_version")
-    out["compliance"] = {
+    measured = {
         "artifact_under_16mb": ctx["max_total"] is not None and ctx["max_total"] <= LIMIT_BYTES,
         "train_under_600s": ctx["max_train_data"] is not None and ctx["max_train_data"] <= LIMIT_SECONDS,
         "eval_under_600s": ctx["max_eval"] is not None and ctx["max_eval"] <= LIMIT_SECONDS,
         "three_seeds": len(rows) >= 3,
     }
-    # anything else the author wrote stays (lineage, attribution, notes, ...)
+    # the author's own compliance claims stay; golfcheck's measured four are set from the logs
+    mine = data.get("compliance") if isinstance(data.get("compliance"), dict) else {}
+    out["compliance"] = {**{k: v for k, v in mine.items() if k not in measured}, **measured}
+    # anything else the author wrote stays (lineage, attribution, notes, claims, ...)
     for k, v in data.items():
-        if k not in out and k not in _RECOMPUTED:
+        if k not in out and k not in REPLACED:
             out[k] = v
     return out
 
 
-# Keys golfcheck recomputes; stale copies in an existing submission.json are dropped, not kept.
-_RECOMPUTED = {"val_bpb", "val_loss", "val_bpb_std", "val_loss_std", "seeds", "seed_results", "seed_scores",
-               "bytes_total", "bytes_code", "code_bytes", "compliance", "track", "mean_val_bpb", "mean_bpb",
-               "std_bpb", "mean_val_loss", "mean_val_loss_nats", "std_val_loss_nats", "val_loss_nats",
-               "val_loss_nats_std", "artifact_bytes_max", "artifact_bytes_mean", "eval_time_seconds",
-               "p_value", "t_statistic", "welch_df", "hardware", "pytorch_version"}
+# Other names of the values golfcheck writes (a stale copy would contradict them): replaced by the
+# key golfcheck writes, and said so. Every other key of the author's submission.json is kept.
+REPLACED = {"seed_scores": "seed_results", "code_bytes": "bytes_code", "mean_val_bpb": "val_bpb",
+            "mean_bpb": "val_bpb", "std_bpb": "val_bpb_std", "mean_val_loss": "val_loss",
+            "mean_val_loss_nats": "val_loss", "std_val_loss_nats": "val_loss_std", "val_loss_nats": "val_loss",
+            "val_loss_nats_std": "val_loss_std", "artifact_bytes_max": "bytes_total",
+            "eval_time_seconds": "seed_results.*.eval_time_s"}
+
+
+def replaced_keys(data: dict) -> dict[str, str]:
+    """Keys of the existing submission.json that the writeup replaces, and by what."""
+    return {k: v for k, v in REPLACED.items() if k in data}
+
+
+# ------------------------------------------------------------------ the author's sections
+PLACEHOLDER = "<!-- golfcheck: AUTHOR"
+# Sections the author writes (the template leaves a placeholder, or a default the author may replace).
+AUTHOR_SECTIONS = ("what changed", "credits", "requirements")
+
+
+def _sections(text: str) -> list[tuple[str, str]]:
+    """``[(heading line, body), ...]`` split at level-2 headings; the text before the first one has
+    heading ``""`` (fenced code is never split)."""
+    out: list[tuple[str, list[str]]] = [("", [])]
+    fenced = False
+    for line in text.splitlines(keepends=True):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        if not fenced and line.startswith("## "):
+            out.append((line, []))
+        else:
+            out[-1][1].append(line)
+    return [(h, "".join(b)) for h, b in out]
+
+
+def _key(heading: str) -> str:
+    """``## Results (8×H100, ...)`` -> ``results``."""
+    return heading[3:].split("(", 1)[0].strip().strip(":").lower()
+
+
+def _placeholder(body: str) -> bool:
+    return PLACEHOLDER in body or "_TODO (author)" in body
+
+
+def keep_author_sections(rendered: str, existing: str | None) -> tuple[str, list[str]]:
+    """The rendered README with the author's sections of the existing one kept: the body of every
+    author section (What changed, Credits, Requirements) that is not a placeholder, and every section
+    golfcheck does not render, in place after the section it followed. Returns the text and the
+    headings kept."""
+    if not existing:
+        return rendered, []
+    old = _sections(existing)
+    mine = {_key(h): b for h, b in old if h and _key(h) in AUTHOR_SECTIONS and not _placeholder(b)}
+    new = _sections(rendered)
+    rendered_keys = {_key(h) for h, _ in new if h}
+    kept = [h.strip() for h, _ in old if h and _key(h) in mine]
+    # sections golfcheck does not render, each attached after the nearest section above it that it does
+    extra: dict[str, list[tuple[str, str]]] = {}
+    anchor = ""
+    for h, b in old:
+        k = _key(h) if h else ""
+        if h and k not in rendered_keys:
+            extra.setdefault(anchor, []).append((h, b))
+            kept.append(h.strip())
+        elif h:
+            anchor = k
+    out = []
+    for h, b in new:
+        k = _key(h) if h else ""
+        out.append(h + (mine[k] if h and k in mine else b))
+        for eh, eb in extra.pop(k, []):
+            out.append(eh + eb)
+    for rest in extra.values():  # anchors that no longer exist: keep them before the end
+        out.extend(eh + eb for eh, eb in rest)
+    return "".join(out), kept
 
 
 # ------------------------------------------------------------------ writing

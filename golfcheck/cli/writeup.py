@@ -23,17 +23,23 @@ from golfcheck.cli.logs import PROFILE
 @click.option("--github-id", default=None, help="submission.json github_id (default: the existing file's).")
 @click.option("--name", default=None, help="Run title (default: the existing file's, else the folder name).")
 @click.option("--blurb", default=None, help="One-paragraph summary (default: the existing file's).")
-def writeup(path, output_dir, force, fmt, profile, sota_folder, sota_bpb, author, github_id, name, blurb):
+@click.option("--hardware", default=None,
+              help="submission.json hardware, e.g. '8xH100 80GB SXM' (default: the GPU model the logs name, "
+                   "else the existing file's).")
+def writeup(path, output_dir, force, fmt, profile, sota_folder, sota_bpb, author, github_id, name, blurb, hardware):
     """Render the PR's README.md and submission.json from the logs and every folder check.
 
-    Every per-seed number cites the log line it comes from. Existing files are not overwritten
+    Every per-seed number cites the log line it comes from. The author's README sections (What
+    changed, Credits, Requirements, and any section golfcheck does not render) and every
+    submission.json key golfcheck does not compute are kept. Existing files are not overwritten
     without --force: a unified diff is shown instead and the exit code is 1. The exit code is also 1
     when the rendered submission.json does not pass the strict schema (e.g. author fields missing).
     """
     from golfcheck.writeup import build, plan
 
     sota = sota_from_folder(sota_folder) if sota_folder else sota_from_values(sota_bpb) if sota_bpb else None
-    w = build(path, profile, sota, {"author": author, "github_id": github_id, "name": name, "blurb": blurb})
+    w = build(path, profile, sota, {"author": author, "github_id": github_id, "name": name, "blurb": blurb,
+                                    "hardware": hardware})
     planned = plan(w, output_dir)
     if fmt == "json":
         click.echo(dump_json({
@@ -42,9 +48,17 @@ def writeup(path, output_dir, force, fmt, profile, sota_folder, sota_bpb, author
             "files": {str(p.path): p.text for p in planned},
             "submission_json": w.submission,
             "schema_errors": w.schema_errors,
+            "kept_sections": w.kept_sections,
+            "replaced_keys": w.replaced_keys,
             "findings": [f.to_dict() for f in w.report.findings],
         }), nl=False)
         return 1 if w.schema_errors else 0
+    for h in w.kept_sections:
+        click.echo(f"kept the author's README section {h!r}", err=True)
+    for old_key, new_key in w.replaced_keys.items():
+        click.echo(f"submission.json: {old_key!r} is replaced by {new_key!r} (recomputed from the logs)", err=True)
+    if "hardware" not in w.submission:
+        click.echo("submission.json: no hardware (the logs do not name the GPU model); give --hardware", err=True)
     blocked = [p for p in planned if p.existing is not None and p.changed and not force]
     if blocked:
         for p in blocked:
