@@ -112,8 +112,17 @@ class Finding:
 
     @property
     def location(self) -> str:
-        where = f"{self.path}:{self.line}:{self.column + 1}"
-        return where + (" (decoded payload)" if self.in_payload else "")
+        """Where the finding is, as text output names it: ``path:line:col``, or, for a line of a
+        decoded wrapper's payload (which the shipped file does not have), ``train_gpt.py (payload
+        line 527)`` — `golfcheck decode train_gpt.py --lines 527` prints it."""
+        if self.in_payload:
+            return f"{self.path} (payload line {max(1, self.line)})"
+        return f"{self.path}:{max(1, self.line)}:{max(1, self.column + 1)}"
+
+    @property
+    def short_location(self) -> str:
+        """``path:line`` (or the payload form): the place without the column."""
+        return self.location if self.in_payload else f"{self.path}:{max(1, self.line)}"
 
     def to_dict(self) -> dict:
         """JSON form; the audit contract fields first, columns 1-based."""

@@ -501,7 +501,7 @@ def summary_markdown(result: GateResult, fail_on: str = "error") -> str:
         "sota": (val.get("sota") or {}).get("name"),
         "findings": [{"icon": SEVERITY_ICON[f.severity.value], "severity": f.severity.value, "rule": f.rule,
                       "kind": f.kind,
-                      "where": f"{f.path}:{max(1, f.line)}", "message": f.message} for f in ordered[:SUMMARY_ROWS]],
+                      "where": f.short_location, "message": f.message} for f in ordered[:SUMMARY_ROWS]],
         "hidden": max(0, len(ordered) - SUMMARY_ROWS),
         "suppressions": sum(1 for f in live if f.rule == "GC003"),
         "version": __version__,

@@ -208,7 +208,7 @@ def checklist(findings: list[Finding], measured: dict[str, str], profile: str = 
 
 
 def _finding_line(f: Finding) -> dict:
-    return {"rule": f.rule, "severity": f.severity.value, "where": f"{f.path}:{max(1, f.line)}",
+    return {"rule": f.rule, "severity": f.severity.value, "where": f.short_location,
             "message": f.message, "ruling": f.ruling}
 
 

@@ -29,11 +29,8 @@ def text(report: Report) -> str:
     """``path:line:col: GC101 [error] message`` lines, errors first; paperwork is tagged as such."""
     lines = []
     for f in sorted(report.findings, key=sort_key):
-        d = f.to_dict()
-        where = f"{one_line(d['path'])}:{d['line']}:{d['column']}"
-        extra = " (in decoded payload)" if f.in_payload else ""
         tag = ("suppressed " if f.suppressed else "") + f.severity.value + (", paperwork" if f.is_paperwork else "")
-        lines.append(f"{where}: {f.rule} [{tag}] {one_line(f.message)}{extra}")
+        lines.append(f"{one_line(f.location)}: {f.rule} [{tag}] {one_line(f.message)}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
