@@ -140,6 +140,8 @@ def validate_text(v: dict) -> str:
     if sota:
         lines.append(f"SOTA: {sota['name']} ({sota['source']}" + (f", PR #{sota['pr']}" if sota.get("pr") else "")
                      + f"), m={v['m']}: " + ", ".join(f"{x:.8f}" for x in sota["values"]))
+        if sota.get("why"):
+            lines.append(f"  chosen: {sota['why']}")
     if v.get("sota_mean") is not None and v.get("mean") is not None:
         lines.append(f"mean {v['mean']:.8f} (std {fmt_num(v.get('std'), '.8f')})  vs  SOTA mean "
                      f"{v['sota_mean']:.8f} (std {fmt_num(v.get('sota_std'), '.8f')})")

@@ -42,6 +42,8 @@ class Sota:
     c: float | None
     source: str  # folder | values | leaderboard
     pr: int | None = None
+    why: str = ""  # why this entry is the one compared with (leaderboard: the rule that chose it)
+    path: str | None = None  # the folder given as --sota
 
 
 @dataclass
@@ -67,7 +69,7 @@ class ValidateResult:
             "seeds": {str(k): v for k, v in sorted(self.seeds.items())},
             "sota": None if self.sota is None else {
                 "name": self.sota.name, "source": self.sota.source, "pr": self.sota.pr,
-                "values": self.sota.values, "c": self.sota.c},
+                "values": self.sota.values, "c": self.sota.c, "why": self.sota.why},
         }
         for k in ("std", "sota_std", "delta_bpb", "delta_nats", "c_sota", "c_new", "margin_bpb",
                   "margin_nats", "each_seed_beats_margin", "notes", "systems_only"):
@@ -105,7 +107,8 @@ def sota_from_folder(path: str | Path) -> Sota:
     if not values:
         raise GolfcheckError("no per-seed val_bpb in the SOTA folder's logs or submission.json", str(path))
     name = Path(path).resolve().name
-    return Sota(name, [values[s] for s in sorted(values)], c_of(res), "folder", KNOWN_PRS.get(name))
+    return Sota(name, [values[s] for s in sorted(values)], c_of(res), "folder", KNOWN_PRS.get(name),
+                why="given as --sota", path=str(Path(path).resolve()))
 
 
 def sota_from_values(text: str, c: float | None = None) -> Sota:
@@ -115,7 +118,7 @@ def sota_from_values(text: str, c: float | None = None) -> Sota:
         raise GolfcheckError(f"--sota-bpb expects comma-separated numbers, got {text!r}") from None
     if not values or any(not (0.0 < v < 100.0) for v in values):
         raise GolfcheckError(f"--sota-bpb expects positive bpb values, got {text!r}")
-    return Sota("--sota-bpb", values, c, "values")
+    return Sota("--sota-bpb", values, c, "values", why="given as --sota-bpb")
 
 
 def load_leaderboard() -> dict:
@@ -126,20 +129,36 @@ def load_leaderboard() -> dict:
         raise GolfcheckError(f"the shipped leaderboard snapshot is unreadable: {exc}") from None
 
 
-def sota_from_leaderboard(folder_name: str | None = None, board: dict | None = None) -> Sota | None:
-    """The frontier row (lowest mean) among record rows dated before ``folder_name``'s date."""
+def folder_date(folder_name: str | None) -> str | None:
+    m = _DATE.match(folder_name or "")
+    return m.group(1) if m else None
+
+
+def sota_from_leaderboard(folder_name: str | None = None, board: dict | None = None,
+                          values: list[float] | None = None) -> Sota | None:
+    """The frontier row (lowest mean) among record rows dated before ``folder_name``'s date (all rows
+    when it has none), never the folder itself: not its own name, nor a row with its per-seed values."""
     board = board or load_leaderboard()
-    date = None
-    if folder_name:
-        m = _DATE.match(folder_name)
-        date = m.group(1) if m else None
-    rows = [r for r in board.get("rows", []) if r.get("frontier") and r.get("folder") != folder_name
+    date = folder_date(folder_name)
+    mine = sorted(round(v, 8) for v in values or [])
+
+    def itself(r) -> bool:
+        return r.get("folder") == folder_name or (bool(mine) and sorted(round(float(v), 8)
+                                                                        for v in r.get("seeds", {}).values()) == mine)
+
+    rows = [r for r in board.get("rows", []) if r.get("frontier") and not itself(r)
             and len(r.get("seeds", {})) >= 1 and (date is None or r.get("date", "") < date)]
     if not rows:
         return None
     best = min(rows, key=lambda r: r["mean"])
     vals = [float(v) for _, v in sorted(best["seeds"].items(), key=lambda kv: int(kv[0]))]
-    return Sota(best["folder"], vals, best.get("c"), "leaderboard", best.get("pr"))
+    snap = board.get("snapshot") or "undated"
+    why = (f"the lowest mean ({best['mean']:.8f} over {len(vals)} seeds) among the {len(rows)} merged record-track "
+           f"entries with at least 2 seeds" + (f" dated before {date}" if date else "")
+           + f" in golfcheck's leaderboard snapshot of {snap}")
+    if date is None:
+        why += "; this folder's name has no YYYY-MM-DD date, so every entry counts (the newest record may be its own)"
+    return Sota(best["folder"], vals, best.get("c"), "leaderboard", best.get("pr"), why=why)
 
 
 # ------------------------------------------------------------------ validation
@@ -154,10 +173,22 @@ def validate(
 ) -> ValidateResult:
     logs = logs or analyse_logs(sub, profile)
     seeds = logs.scored_values()
+    name = Path(sub.root).resolve().name
+    if sota is not None and sota.source == "folder" and (
+            sota.path == str(Path(sub.root).resolve()) or sota.name == name
+            or (seeds and sorted(seeds.values()) == sorted(sota.values))):
+        raise GolfcheckError(f"--sota {sota.name} is the folder being validated (the same folder or the same "
+                             "per-seed values): a record cannot be compared with itself", str(sub.root))
     if sota is None and use_leaderboard:
-        sota = sota_from_leaderboard(Path(sub.root).resolve().name)
+        sota = sota_from_leaderboard(name, values=list(seeds.values()))
     res = ValidateResult(seeds, sota, None, required=required)
     anchor_rel = logs.rows[0].run.log if logs.rows else json_rel(sub)
+    if sota is not None and sota.source == "leaderboard" and folder_date(name) is None and Path(sub.root).is_dir():
+        res.findings.append(finding(
+            "GC602", Severity.WARNING, sub, anchor_rel, 1,
+            f"folder name {name!r} has no YYYY-MM-DD date, so the SOTA is the best entry of the whole leaderboard "
+            f"snapshot ({sota.name}), possibly later than this submission: name the folder YYYY-MM-DD_Name or "
+            "give --sota", README_RULES, profile, kind="paperwork"))
     if len(seeds) < required:
         res.findings.append(finding(
             "GC602", Severity.ERROR, sub, anchor_rel, 1,
