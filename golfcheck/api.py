@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 from golfcheck import isolation
 from golfcheck.engine import Options, build_context, run_rules
 from golfcheck.errors import GolfcheckError
-from golfcheck.findings import Finding, Report, sort_key
+from golfcheck.findings import Finding, Report, Severity, sort_key
 from golfcheck.submission import SKIP_DIRS, is_regular, load_submission
 
 FOLDER_MARKERS = ("README.md", "submission.json")
@@ -141,6 +141,13 @@ def audit_unit(unit: Unit, options: Options) -> tuple[list[Finding], list[str]]:
 
 def _audit_unit(unit: Unit, options: Options) -> tuple[list[Finding], list[str]]:
     submission = load_submission(unit.root) if unit.folder else None
+    unmerged = None
+    if options.history:
+        from golfcheck.history import is_merged, not_merged
+
+        if not is_merged(unit.root):  # history is for merged records only
+            unmerged = Finding("GC000", Severity.NOTE, unit.code[0] if unit.code else ".", 1, 0, not_merged(unit.root))
+            options = replace(options, history=False)
     ctx = build_context(unit.root, list(unit.code), submission, options)
     try:
         findings = run_rules(ctx)
@@ -151,6 +158,8 @@ def _audit_unit(unit: Unit, options: Options) -> tuple[list[Finding], list[str]]
         from golfcheck.history import apply_history, record_date
 
         findings = apply_history(findings, record_date(unit.root, getattr(submission, "submission_json", None)))
+    if unmerged is not None:
+        findings = [*findings, unmerged]
     prefix = unit.display_root
     files = [_join(prefix, rel) for rel in unit.code]
     if prefix:

@@ -22,6 +22,12 @@ def profile_of(sub: Submission | None, requested: str | None = None) -> str:
     if requested:
         if requested not in PROFILES:
             raise ValueError(f"unknown profile {requested!r}")
+        if requested == "history" and sub is not None and Path(sub.root).is_dir():
+            from golfcheck.errors import GolfcheckError
+            from golfcheck.history import is_merged, not_merged
+
+            if not is_merged(sub.root):  # history is for merged records only
+                raise GolfcheckError(not_merged(sub.root).split(": it is judged")[0], str(sub.root))
         return requested
     if sub is None:
         return "record"

@@ -14,9 +14,15 @@ def _single_log(path):
 
     from golfcheck.submission import Submission, TextFile
 
+    from golfcheck.errors import GolfcheckError
+    from golfcheck.submission import NOT_LOG_SUFFIXES
+
     p = Path(path)
     if not p.is_file():
         return None
+    if p.name.lower().endswith(NOT_LOG_SUFFIXES):
+        what = "Python code" if p.suffix.lower() == ".py" else f"a {p.suffix} file"
+        raise GolfcheckError(f"is {what}, not a training log: give a log file or a submission folder", path)
     return Submission(root=p.parent, logs=[TextFile(p.name, p)])
 
 

@@ -39,3 +39,12 @@ def test_logs_text_and_seed_mismatch_exit_code(make_folder, capsys):
 def test_logs_missing_folder_is_usage_error(tmp_path, capsys):
     assert main(["logs", str(tmp_path / "nope")]) == 2
     assert "golfcheck:" in capsys.readouterr().err
+
+
+def test_logs_refuses_a_python_file(make_folder, capsys):
+    root = make_folder(good_files())
+    (root / "train_gpt.py").write_text("print('val_bpb:1.0')\n", encoding="utf-8")
+    assert main(["logs", str(root / "train_gpt.py")]) == 2
+    assert capsys.readouterr().err.strip() == (f"golfcheck: {root / 'train_gpt.py'}: is Python code, not a training "
+                                               "log: give a log file or a submission folder")
+    assert main(["logs", str(root / "train_seed42.log")]) == 0  # a log file on its own still works

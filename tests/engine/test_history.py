@@ -1,5 +1,7 @@
 """--history: errors on records dated before a rule's ruling become warnings naming the precedent."""
 
+import json
+
 from golfcheck.findings import Finding, Severity
 from golfcheck.history import apply_history, record_date
 from golfcheck.rules import get_rule
@@ -35,7 +37,7 @@ def test_audit_history_downgrades_on_an_old_record(tmp_path):
     example = next(ex for ex in rule.INVALID if (ex.severity or rule.severity) is Severity.ERROR)
     results = {}
     for history in (False, True):
-        folder = tmp_path / f"{history}" / "2026-03-19_OldRecord"
+        folder = tmp_path / f"{history}" / "2026-03-19_SlidingWindowEval"  # a merged record's name
         for rel, text in example.folder_files().items():
             (folder / rel).parent.mkdir(parents=True, exist_ok=True)
             (folder / rel).write_text(text)
@@ -44,3 +46,28 @@ def test_audit_history_downgrades_on_an_old_record(tmp_path):
         results[history] = {f.severity for f in findings if f.rule == "GC201"}
     assert Severity.ERROR in results[False]
     assert Severity.WARNING in results[True] and Severity.ERROR not in results[True]
+
+
+def test_history_applies_to_merged_records_only(tmp_path, capsys):
+    """A PR that was never merged is judged by today's rulings, whatever its date (GC101 stays an error)."""
+    from golfcheck.checks.examples import good_files
+    from golfcheck.cli import main
+    from golfcheck.history import is_merged
+
+    rule = get_rule("GC101")
+    example = next(ex for ex in rule.INVALID if (ex.severity or rule.severity) is Severity.ERROR)
+    folder = tmp_path / "2026-03-19_NeverMerged"
+    for rel, text in example.folder_files().items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(text)
+    assert not is_merged(folder) and is_merged(tmp_path / "2026-03-19_SlidingWindowEval")
+    assert main(["audit", str(folder), "--history", "--select", "GC101", "--format", "json"]) == 1
+    d = json.loads(capsys.readouterr().out)
+    assert any(f["rule"] == "GC101" and f["severity"] == "error" for f in d["findings"])
+    (note,) = [f for f in d["findings"] if f["rule"] == "GC000"]
+    assert "merged records only" in note["message"] and note["severity"] == "note"
+    # the folder commands refuse --history on it (one line, exit 2)
+    for rel, text in good_files().items():
+        (folder / rel).write_text(text)
+    assert main(["check", str(folder), "--history", "--no-audit"]) == 2
+    assert "merged records only" in capsys.readouterr().err

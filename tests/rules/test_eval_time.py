@@ -21,7 +21,9 @@ SMEAR = textwrap.dedent("""
 """).lstrip()
 
 
-def audit(tmp_path, files: dict[str, str], select: str, **opts):
+def audit(tmp_path, files: dict[str, str], select: str, name: str | None = None, **opts):
+    if name:  # --history judges merged records only: give the folder a merged record's name
+        tmp_path = tmp_path / name
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text, encoding="utf-8")
@@ -39,13 +41,22 @@ def test_gc110_record_before_ruling_names_the_precedent(tmp_path):
 
 def test_gc110_history_profile_downgrades_pre_ruling_records(tmp_path):
     meta = json.dumps({"date": "2026-04-16"})
-    found = audit(tmp_path, {"train_gpt.py": SMEAR, "submission.json": meta}, "GC110", history=True)
+    found = audit(tmp_path, {"train_gpt.py": SMEAR, "submission.json": meta}, "GC110", history=True,
+                  name="2026-04-16_SmearGate_AttentionOutputGate_ScoreFirstTTT")
     assert [f.severity for f in found] == [Severity.WARNING]
+
+
+def test_gc110_history_does_not_apply_to_a_pr_that_was_never_merged(tmp_path):
+    meta = json.dumps({"date": "2026-04-16"})
+    found = audit(tmp_path, {"train_gpt.py": SMEAR, "submission.json": meta}, "GC110", history=True,
+                  name="2026-04-16_NeverMerged")
+    assert [f.severity for f in found] == [Severity.ERROR]
 
 
 def test_gc110_new_record_stays_an_error_under_history(tmp_path):
     meta = json.dumps({"date": "2026-04-28"})
-    found = audit(tmp_path, {"train_gpt.py": SMEAR, "submission.json": meta}, "GC110", history=True)
+    found = audit(tmp_path, {"train_gpt.py": SMEAR, "submission.json": meta}, "GC110", history=True,
+                  name="2026-04-29_SmearGateBOSFix_3Seed_1.06141")
     assert [f.severity for f in found] == [Severity.ERROR]
     assert "#1667" not in found[0].message
 

@@ -18,6 +18,7 @@ CASES = [
 
 
 def run_example(tmp_path, rule, ex):
+    tmp_path = tmp_path / "2026-05-01_Example"  # a submission folder is named by its date
     for rel, text in ex.folder_files().items():
         target = tmp_path / rel
         target.parent.mkdir(parents=True, exist_ok=True)
