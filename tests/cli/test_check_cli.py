@@ -8,7 +8,6 @@ from golfcheck.cli import main
 
 
 
-CORPUS = (Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "records").resolve()
 
 
 def test_check_json_has_every_section(make_folder, capsys):
@@ -37,9 +36,8 @@ def test_check_without_folder_uses_bundled_example_or_says_why(capsys):
         assert "verdict" in json.loads(captured.out)
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not available")
-def test_check_on_an_over_cap_record(capsys):
-    rc = main(["check", str(CORPUS / "track_non_record_16mb" / "2026-03-23_DGAttention_DavidGao"),
+def test_check_on_an_over_cap_record(capsys, shared):
+    rc = main(["check", str(shared("corpus/records/track_non_record_16mb/2026-03-23_DGAttention_DavidGao")),
                "--format", "json", "--no-audit"])
     d = json.loads(capsys.readouterr().out)
     assert any(f["rule"] == "GC501" for f in d["findings"])

@@ -9,9 +9,7 @@ from golfcheck.cli import main
 
 
 
-CORPUS = (Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "records" / "track_10min_16mb").resolve()
-A2 = CORPUS / "2026-04-09_A2_Muon097_3Seed"
-R1493 = CORPUS / "2026-04-09_SP8192_3LayerRecur_ParResid_QK525_LegalTTT"
+R = "corpus/records/track_10min_16mb/"
 
 
 def test_validate_json_contract_with_sota_values(make_folder, capsys):
@@ -30,8 +28,8 @@ def test_validate_too_few_seeds(make_folder, capsys):
     assert "1 distinct seed(s)" in capsys.readouterr().out
 
 
-@pytest.mark.skipif(not A2.is_dir(), reason="corpus not available")
-def test_validate_reproduces_1514_vs_1493(capsys):
+def test_validate_reproduces_1514_vs_1493(capsys, shared):
+    A2, R1493 = shared(R + "2026-04-09_A2_Muon097_3Seed"), shared(R + "2026-04-09_SP8192_3LayerRecur_ParResid_QK525_LegalTTT")
     assert main(["validate", str(A2), "--sota", str(R1493), "--format", "json", "--profile", "history"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["progression"]["p"] == pytest.approx(0.0203, abs=5e-5) and d["progression"]["pass"]

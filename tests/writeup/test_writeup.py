@@ -14,7 +14,6 @@ from golfcheck.checks.examples import TRAIN_GPT, good_files
 from golfcheck.cli import main
 from golfcheck.writeup import build
 
-CORPUS = (Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "records").resolve()
 AUTHOR = {"author": "Test Author", "github_id": "test-author",
           "blurb": "A rendering test of golfcheck's writeup on a real folder.",
           "hardware": "8xH100 80GB SXM"}  # --hardware: some logs do not name the GPU model
@@ -28,10 +27,8 @@ REAL = [
 ]
 
 
-def copy_folder(tmp_path: Path, track: str, name: str) -> Path:
-    src = CORPUS / track / name
-    if not src.is_dir():
-        pytest.skip("../shared/corpus/records is not available")
+def copy_folder(shared, tmp_path: Path, track: str, name: str) -> Path:
+    src = shared(f"corpus/records/{track}/{name}")  # skip, or fail in CI, without ../shared
     dest = tmp_path / "records" / track / name
     shutil.copytree(src, dest)
     return dest
@@ -43,8 +40,8 @@ def cited_line(folder: Path, where: str) -> str:
 
 
 @pytest.mark.parametrize("track,name", REAL, ids=[n for _, n in REAL])
-def test_real_folder_numbers_trace_to_log_lines(tmp_path, track, name):
-    folder = copy_folder(tmp_path, track, name)
+def test_real_folder_numbers_trace_to_log_lines(shared, tmp_path, track, name):
+    folder = copy_folder(shared, tmp_path, track, name)
     w = build(folder, overrides=AUTHOR)
     rows = w.context["rows"]
     assert rows, "no per-seed rows"
@@ -82,9 +79,9 @@ def test_real_folder_numbers_trace_to_log_lines(tmp_path, track, name):
     assert len(items) >= 10 and all(re.search(r"\(GC\d", i) and "Ruling:" in i for i in items)
 
 
-def test_significance_matches_the_published_welch_numbers(tmp_path):
+def test_significance_matches_the_published_welch_numbers(shared, tmp_path):
     """2026-03-25 vs 2026-03-23 (PR #549): t = -11.83, df 3.31, strict p = 0.00955 (SUBMISSION_FORMAT §4.4)."""
-    folder = copy_folder(tmp_path, *REAL[0])
+    folder = copy_folder(shared, tmp_path, *REAL[0])
     w = build(folder, overrides=AUTHOR)
     val = w.context["val"]
     assert val["sota"]["name"] == "2026-03-23_LeakyReLU_LegalTTT_ParallelMuon"
