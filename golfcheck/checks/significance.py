@@ -135,11 +135,12 @@ def folder_date(folder_name: str | None) -> str | None:
 
 
 def sota_from_leaderboard(folder_name: str | None = None, board: dict | None = None,
-                          values: list[float] | None = None) -> Sota | None:
-    """The frontier row (lowest mean) among record rows dated before ``folder_name``'s date (all rows
-    when it has none), never the folder itself: not its own name, nor a row with its per-seed values."""
+                          values: list[float] | None = None, date: str | None = None) -> Sota | None:
+    """The frontier row (lowest mean) among record rows dated before the submission's date (``date``,
+    else ``folder_name``'s; all rows when there is none), never the folder itself: not its own name,
+    nor a row with its per-seed values."""
     board = board or load_leaderboard()
-    date = folder_date(folder_name)
+    date = date or folder_date(folder_name)
     mine = sorted(round(v, 8) for v in values or [])
 
     def itself(r) -> bool:
@@ -157,7 +158,7 @@ def sota_from_leaderboard(folder_name: str | None = None, board: dict | None = N
            f"entries with at least 2 seeds" + (f" dated before {date}" if date else "")
            + f" in golfcheck's leaderboard snapshot of {snap}")
     if date is None:
-        why += "; this folder's name has no YYYY-MM-DD date, so every entry counts (the newest record may be its own)"
+        why += "; the submission has no date (folder name or submission.json), so every entry counts"
     return Sota(best["folder"], vals, best.get("c"), "leaderboard", best.get("pr"), why=why)
 
 
@@ -179,16 +180,19 @@ def validate(
             or (seeds and sorted(seeds.values()) == sorted(sota.values))):
         raise GolfcheckError(f"--sota {sota.name} is the folder being validated (the same folder or the same "
                              "per-seed values): a record cannot be compared with itself", str(sub.root))
+    from golfcheck.history import record_date
+
+    date = record_date(Path(sub.root), sub.submission_json if isinstance(sub.submission_json, dict) else None)
     if sota is None and use_leaderboard:
-        sota = sota_from_leaderboard(name, values=list(seeds.values()))
+        sota = sota_from_leaderboard(name, values=list(seeds.values()), date=date)
     res = ValidateResult(seeds, sota, None, required=required)
     anchor_rel = logs.rows[0].run.log if logs.rows else json_rel(sub)
-    if sota is not None and sota.source == "leaderboard" and folder_date(name) is None and Path(sub.root).is_dir():
+    if sota is not None and sota.source == "leaderboard" and date is None and Path(sub.root).is_dir():
         res.findings.append(finding(
             "GC602", Severity.WARNING, sub, anchor_rel, 1,
-            f"folder name {name!r} has no YYYY-MM-DD date, so the SOTA is the best entry of the whole leaderboard "
-            f"snapshot ({sota.name}), possibly later than this submission: name the folder YYYY-MM-DD_Name or "
-            "give --sota", README_RULES, profile, kind="paperwork"))
+            f"folder name {name!r} has no YYYY-MM-DD date (nor does submission.json), so the SOTA is the best entry "
+            f"of the whole leaderboard snapshot ({sota.name}), possibly later than this submission: name the folder "
+            "YYYY-MM-DD_Name or give --sota", README_RULES, profile, kind="paperwork"))
     if len(seeds) < required:
         res.findings.append(finding(
             "GC602", Severity.ERROR, sub, anchor_rel, 1,

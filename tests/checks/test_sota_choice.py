@@ -24,11 +24,19 @@ def test_leaderboard_entry_is_named_with_why(make_folder, capsys):
 
 
 def test_a_folder_without_a_date_is_warned_about(make_folder):
-    sub = load_submission(make_folder(good_files(), "MyRun"))
+    files = good_files()
+    files["submission.json"] = files["submission.json"].replace('"date": "2026-05-01",', "")
+    sub = load_submission(make_folder(files, "MyRun"))
     res = validate(sub)
     (f,) = [f for f in res.findings if "no YYYY-MM-DD date" in f.message]
     assert f.severity.value == "warning" and f.kind == "paperwork" and "name the folder YYYY-MM-DD_Name" in f.message
-    assert "no YYYY-MM-DD date" in res.sota.why
+    assert "the submission has no date" in res.sota.why
+    # a date in submission.json is the submission's date too (the bundled example's folder is "example")
+    files = good_files()
+    files["submission.json"] = files["submission.json"].replace('"date": "2026-05-01"', '"date": "2026-04-10"')
+    dated = validate(load_submission(make_folder(files, "example")))
+    assert not [f for f in dated.findings if "no YYYY-MM-DD date" in f.message]
+    assert "dated before 2026-04-10" in dated.sota.why
 
 
 def test_sota_folder_equal_to_the_folder_is_refused(make_folder, capsys):
