@@ -8,17 +8,9 @@ from pathlib import Path
 import click
 
 from golfcheck.api import audit_paths
-from golfcheck.config import load_config
+from golfcheck.cli.common import exit_status, fail_on_option, selection_options, settings, split_codes  # noqa: F401
 from golfcheck.engine import Options
-from golfcheck.findings import fails
 from golfcheck.formatters import FORMATS, render, summary
-
-
-def split_codes(values) -> tuple[str, ...]:
-    out = []
-    for v in values or ():
-        out.extend(x.strip().upper() for x in v.split(",") if x.strip())
-    return tuple(out)
 
 
 def _progress(done: int, total: int) -> None:
@@ -28,24 +20,21 @@ def _progress(done: int, total: int) -> None:
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default text).")
-@click.option("--select", multiple=True, help="Only these rule ids or prefixes (comma-separated, repeatable).")
-@click.option("--ignore", multiple=True, help="Skip these rule ids or prefixes.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]), default=None,
-              help="Exit 1 when a finding at or above this severity remains (default error).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
+@selection_options
+@fail_on_option
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (2 still means golfcheck failed).")
 @click.option("--respect-suppressions", is_flag=True, default=None,
               help="Obey `# golfcheck: ignore[...]` comments (never in CI: submissions are untrusted).")
-@click.option("--history", is_flag=True, default=None, help="Judge merged records by the rulings of their date.")
+@click.option("--history", is_flag=True, help="Judge merged records by the rulings of their date.")
 @click.option("-j", "--jobs", type=int, default=None, help="Worker processes; 0 = all cores.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=None,
               help="Seconds one file or folder may take before it is reported as GC002 (default 300; 0 = no limit).")
 @click.option("--memory", type=click.FloatRange(min=0), default=None,
               help="MiB one file or folder may allocate before it is reported as GC002 (default 1024; 0 = no cap).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report here instead of stdout.")
-@click.option("--config", "config_path", type=click.Path(), help="pyproject.toml to read [tool.golfcheck] from.")
-def audit(paths, fmt, select, ignore, fail_on, exit_zero, respect_suppressions, history, jobs, timeout, memory, output,
-          config_path):
+def audit(paths, fmt, select, ignore, config_path, fail_on, exit_zero, respect_suppressions, history, jobs, timeout, memory,
+          output):
     """Static audit of train_gpt.py files or submission folders (never runs them).
 
     Answers the code question: does what the code and its run configuration do break a rule of the
@@ -53,19 +42,18 @@ def audit(paths, fmt, select, ignore, fail_on, exit_zero, respect_suppressions, 
     for the run configuration. The artifact size, the logged times, the seeds and the paperwork
     (submission.json, logs, layout) are `golfcheck check FOLDER`.
     """
-    cfg = load_config(config_path, audited=paths)  # never a pyproject.toml inside what is audited
+    conf = settings(config_path, select, ignore, audited=paths)  # never a pyproject.toml inside what is audited
+    cfg = conf.config
     options = Options(
-        select=split_codes(select) or cfg.select,
-        ignore=split_codes(ignore) + cfg.ignore,
+        select=conf.selection.select,
+        ignore=conf.selection.ignore,
         respect_suppressions=cfg.respect_suppressions if respect_suppressions is None else respect_suppressions,
-        history=cfg.history if history is None else history,
+        history=history,
         timeout=(cfg.timeout if timeout is None else timeout) or None,
         memory=(cfg.memory if memory is None else memory) or None,
     )
-    fmt = fmt or cfg.format
-    if fmt not in FORMATS:
-        raise click.BadParameter(f"unknown format {fmt!r}", param_hint="--format")
     report = audit_paths(paths, options, jobs=cfg.jobs if jobs is None else jobs, progress=_progress)
+    report.findings = conf.selection.apply(report.findings)  # per-file-ignores need the reported paths
     out = render(report, fmt)
     if output:
         with open(output, "w", encoding="utf-8") as fh:
@@ -77,6 +65,4 @@ def audit(paths, fmt, select, ignore, fail_on, exit_zero, respect_suppressions, 
         if any(Path(p).is_dir() for p in paths):
             click.echo("audit checks the code; the artifact size, logged times, seeds and paperwork are "
                        "checked by `golfcheck check FOLDER`", err=True)
-    if exit_zero:
-        return 0
-    return 1 if fails(report.findings, fail_on or cfg.fail_on) else 0
+    return exit_status(report.findings, conf.fail_on(fail_on), exit_zero)

@@ -6,9 +6,10 @@ import click
 
 from golfcheck.checks.common import finding, profile_of
 from golfcheck.checks.folder import folder
-from golfcheck.checks.render import counts_line, dump_json, with_verdicts, exit_code, findings_text, validate_text
+from golfcheck.checks.render import counts_line, dump_json, findings_text, validate_text, with_verdicts
 from golfcheck.checks.significance import sota_from_folder, sota_from_values, validate as run_validate
-from golfcheck.cli.logs import FAIL_ON, PROFILE
+from golfcheck.cli.common import exit_status, fail_on_option, selection_options, settings
+from golfcheck.cli.logs import PROFILE
 from golfcheck.errors import GolfcheckError
 from golfcheck.findings import Severity
 
@@ -42,11 +43,13 @@ def _seed_list(text: str | None, n: int, declared: list[int]) -> list[int]:
               help="Run this command once per seed (SEED in its environment, cwd = FOLDER) before validating.")
 @click.option("--run-seeds", default=None, help="Seeds for --run (default: submission.json's, then 42,314,999...).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format.")
-@click.option("--fail-on", type=FAIL_ON, default="error", help="Exit 1 at or above this severity.")
+@selection_options
+@fail_on_option
 @click.option("--profile", type=PROFILE, default=None, help="Severity profile (default: from the folder's track).")
 @click.option("--history", is_flag=True, help="Judge a merged record: findings become notes (= --profile history).")
-def validate(path, n_seeds, sota_folder, sota_bpb, sota_c, systems_only, no_leaderboard, command, run_seeds, fmt, fail_on, profile, history):
+def validate(path, n_seeds, sota_folder, sota_bpb, sota_c, systems_only, no_leaderboard, command, run_seeds, fmt, select, ignore, config_path, fail_on, profile, history):
     """Multi-seed evidence: enough distinct seeds, strict (0.005 nats, p<0.01) and progression (p<0.25) Welch tests."""
+    conf = settings(config_path, select, ignore, audited=[path])
     if sota_folder and sota_bpb:
         raise GolfcheckError("give either --sota or --sota-bpb, not both")
     sota = None
@@ -72,6 +75,7 @@ def validate(path, n_seeds, sota_folder, sota_bpb, sota_c, systems_only, no_lead
                 "GC602", Severity.ERROR, sub, o.log, 1,
                 f"run for seed {o.seed} failed (exit {o.returncode}); log kept in {o.log}; last lines:\n{tail}",
                 profile=prof))
+    res.findings[:] = conf.selection.apply(res.findings)
     d = res.to_dict()
     if outcomes:
         d["runs"] = [o.to_dict() for o in outcomes]
@@ -81,4 +85,4 @@ def validate(path, n_seeds, sota_folder, sota_bpb, sota_c, systems_only, no_lead
         click.echo(validate_text(d), nl=False)
         click.echo(findings_text(res.findings), nl=False)
         click.echo(counts_line(res.findings), err=True)
-    return exit_code(res.findings, fail_on)
+    return exit_status(res.findings, conf.fail_on(fail_on))

@@ -179,3 +179,52 @@ def test_jobs_2_gives_the_same_report_as_jobs_1(tmp_path, capsys):
     assert one[0] == two[0] == 1
     assert json.loads(one[1]) == json.loads(two[1])
     assert len(json.loads(one[1])["files"]) == 5
+
+
+# --------------------------------------------------------------------------- a typo never turns the gate green
+@pytest.mark.parametrize("args, bad, hint", [
+    (("--select", "BOGUS"), "'BOGUS'", ""),
+    (("--select", "GC990,GC99O"), "'GC99O'", "(did you mean GC990?)"),
+    (("--ignore", "GC777"), "'GC777'", ""),
+])
+def test_unknown_rule_ids_on_the_command_line_exit_2(tmp_path, capsys, args, bad, hint):
+    write_tree(tmp_path, {"t/train_gpt.py": "danger()\n"})
+    code, out, err = run(capsys, "audit", str(tmp_path / "t"), *args)
+    assert code == 2 and out == ""
+    [line] = err.strip().splitlines()
+    assert line.startswith(f"golfcheck: {args[0]}: {args[0]}: unknown rule id or prefix {bad}") and hint in line
+
+
+def test_unknown_rule_ids_in_the_configuration_exit_2(tmp_path, capsys):
+    cfg = tmp_path / "cwd" / "pyproject.toml"
+    write_tree(tmp_path, {"t/train_gpt.py": "danger()\n"})
+    for body in ('[tool.golfcheck]\nselect = ["XYZ"]\n', '[tool.golfcheck]\nignore = ["GC999"]\n'):
+        cfg.write_text(body)
+        code, out, err = run(capsys, "audit", str(tmp_path / "t"))
+        assert code == 2 and out == "" and str(cfg) in err and "unknown rule id or prefix" in err
+
+
+def test_per_file_ignores_and_extend_ignore_from_the_configuration(tmp_path, capsys):
+    write_tree(tmp_path, {"cwd/a/train_gpt.py": "danger()\nrisky()\n", "cwd/b/train_gpt.py": "danger()\nrisky()\n"})
+    (tmp_path / "cwd" / "pyproject.toml").write_text(
+        '[tool.golfcheck]\nextend-ignore = ["GC991"]\n[tool.golfcheck.per-file-ignores]\n"a/*.py" = ["GC990"]\n')
+    for target in ("a", str(tmp_path / "cwd" / "a")):  # relative or absolute, the pattern is relative to the config
+        code, out, _ = run(capsys, "audit", target, "b", "--format", "json")
+        assert code == 1
+        assert [(f["rule"], f["path"].split("/")[-2]) for f in json.loads(out)["findings"]] == [("GC990", "b")]
+
+
+def test_a_crashing_rule_fails_the_run_with_exit_2(tmp_path, capsys, monkeypatch):
+    import golfcheck.rules as rules_pkg
+    from engine_helpers import Exploding
+
+    rules = (*rules_pkg.all_rules(), Exploding)
+    monkeypatch.setattr(rules_pkg, "all_rules", lambda: rules)
+    write_tree(tmp_path, {"t/train_gpt.py": "x = 1\n"})
+    for extra in ((), ("--exit-zero",), ("--fail-on", "never"), ("--ignore", "GC0")):
+        code, out, err = run(capsys, "audit", str(tmp_path / "t"), "--format", "json", *extra)
+        assert code == 2, extra
+        [crash] = json.loads(out)["findings"]  # the report is still written
+        assert crash["rule"] == "GC000" and "GC992" in crash["message"]
+        assert "internal error in rule GC992 (test-exploding): ZeroDivisionError: boom" in err
+        assert "1 internal error(s)" in err
