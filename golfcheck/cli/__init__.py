@@ -24,6 +24,7 @@ COMMANDS = {
     "writeup": ("golfcheck.cli.writeup", "writeup"),
     "gate": ("golfcheck.cli.gate", "gate"),
     "pack": ("golfcheck.cli.pack", "pack"),
+    "hook": ("golfcheck.cli.hook", "hook"),
 }
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import os
+import re
 import shlex
-import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
 
-yaml = pytest.importorskip("yaml")
+import yaml  # PyYAML comes with libcst
+
+from golfcheck.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -43,22 +44,94 @@ def test_ci_doc_workflow_is_pull_request_with_full_history():
     assert "head.repo.full_name == github.repository" in upload["if"]
 
 
-def test_precommit_hooks(tmp_path):
-    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
-    assert hooks["golfcheck-audit"]["entry"].startswith("golfcheck audit")
-    check = hooks["golfcheck-check"]
-    fake = tmp_path / "bin" / "golfcheck"
-    fake.parent.mkdir()
-    fake.write_text('#!/bin/sh\necho "ran: $*"\n[ "$2" != "records/track_10min_16mb/2026-05-02_Bad" ]\n')
-    fake.chmod(0o755)
-    files = ["records/track_10min_16mb/2026-05-01_Good/README.md", "records/track_10min_16mb/2026-05-01_Good/a.log",
-             "records/track_non_record_16mb/2026-05-03_Other/train_gpt.py",
-             "records/track_10min_16mb/2026-05-02_Bad/train_gpt.py"]
-    env = {**os.environ, "PATH": f"{fake.parent}{os.pathsep}{os.environ['PATH']}"}
-    proc = subprocess.run(shlex.split(check["entry"]) + files, capture_output=True, text=True, env=env)
-    assert proc.stdout.splitlines() == [
-        "ran: check records/track_10min_16mb/2026-05-01_Good",
-        "ran: check records/track_10min_16mb/2026-05-02_Bad",
-        "ran: check records/track_non_record_16mb/2026-05-03_Other",
-    ]
-    assert proc.returncode == 1  # one folder failed, all were checked
+GATED = '''import os
+TTT = bool(int(os.environ.get("TTT_ENABLED", "0")))
+if TTT:
+    danger()
+'''
+RUN = "# Run\n\n```bash\nTTT_ENABLED=1 torchrun --standalone --nproc_per_node=8 train_gpt.py\n```\n"
+FOLDER = "records/track_10min_16mb/2026-05-01_Gated"
+
+
+def hooks() -> dict:
+    return {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+
+
+def pre_commit(hook: dict, files: list[str], args: list[str] = ()) -> int:
+    """Run a hook as pre-commit does: entry, then the hook's args, then the changed files its
+    `files` pattern matches (in-process, so the test's catalogue applies)."""
+    entry = shlex.split(hook["entry"])
+    assert entry[0] == "golfcheck"
+    chosen = [f for f in files if re.search(hook["files"], f)]
+    return main([*entry[1:], *args, *hook.get("args", ()), *chosen])
+
+
+@pytest.fixture
+def fork(tmp_path, monkeypatch):
+    """A competitor's checkout: the baseline at the root, one submission whose README turns TTT on."""
+    root = tmp_path / "fork"
+    files = {"README.md": "# Parameter Golf\n", "train_gpt.py": "x = 1\n",
+             f"{FOLDER}/train_gpt.py": GATED, f"{FOLDER}/README.md": RUN}
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    monkeypatch.chdir(root)
+    return root
+
+
+def test_audit_hook_judges_the_folder_not_the_file_alone(fork, capsys, inline_catalogue):
+    hook = hooks()["golfcheck-audit"]
+    # the file alone: TTT defaults off, so the risky path is a dormant note and the file passes ...
+    assert main(["audit", f"{FOLDER}/train_gpt.py"]) == 0
+    capsys.readouterr()
+    # ... but the folder's README runs it with TTT on, and the hook (like the gate) fails
+    assert pre_commit(hook, [f"{FOLDER}/train_gpt.py"]) == 1
+    assert "GC990 [error]" in capsys.readouterr().out
+    # a change to the README alone re-audits its folder; the root README is nobody's submission
+    assert pre_commit(hook, [f"{FOLDER}/README.md", "README.md"]) == 1
+    assert capsys.readouterr().out.count("GC990") == 1  # the folder once, not once per changed file
+    assert pre_commit(hook, ["README.md"]) == 0
+    # the root baseline is audited alone, never the whole repository as one folder
+    assert pre_commit(hook, ["train_gpt.py"]) == 0
+    assert "GC990" not in capsys.readouterr().out
+    # args: are honoured
+    assert pre_commit(hook, [f"{FOLDER}/train_gpt.py"], ["--ignore", "GC990"]) == 0
+    assert pre_commit(hook, [f"{FOLDER}/train_gpt.py"], ["--select", "GC99O"]) == 2
+
+
+def test_audit_hook_targets(fork):
+    from golfcheck.cli.hook import targets
+
+    (fork / "mine").mkdir()
+    (fork / "mine" / "train_gpt.py").write_text("x = 1\n")
+    (fork / "mine" / "README.md").write_text("# mine\n")
+    (fork / "tools").mkdir()
+    (fork / "tools" / "plot.py").write_text("x = 1\n")
+    files = [f"{FOLDER}/train_gpt.py", f"{FOLDER}/README.md", "mine/README.md", "tools/plot.py", "train_gpt.py",
+             "README.md", "records/track_10min_16mb/2026-05-09_Deleted/train_gpt.py"]
+    assert targets(files) == ([FOLDER, "mine"], ["tools/plot.py", "train_gpt.py"])
+
+
+def test_check_hook_checks_each_changed_folder_once_with_its_args(tmp_path, monkeypatch, capsys):
+    from golfcheck.checks.examples import TRAIN_GPT, good_files
+
+    hook = hooks()["golfcheck-check"]
+    good = "records/track_10min_16mb/2026-05-01_Good"
+    bad = "records/track_10min_16mb/2026-05-02_NoLogs"
+    other = "records/track_non_record_16mb/2026-05-03_Other"
+    for folder, files in ((good, good_files()), (bad, {"README.md": "# no logs\n"}), (other, good_files())):
+        for rel, text in {"train_gpt.py": TRAIN_GPT, **files}.items():
+            p = tmp_path / folder / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(text) if isinstance(text, bytes) else p.write_text(text)
+    (tmp_path / "README.md").write_text("# root\n")
+    monkeypatch.chdir(tmp_path)
+    changed = [f"{good}/README.md", f"{good}/train_seed42.log", f"{other}/train_gpt.py", "README.md"]
+    assert pre_commit(hook, changed) == 0
+    out = capsys.readouterr().out
+    assert out.count("golfcheck check records/") == 2 and good in out and other in out
+    assert pre_commit(hook, changed, ["--fail-on", "note"]) == 1  # args: reach `golfcheck check`
+    capsys.readouterr()
+    assert pre_commit(hook, [*changed, f"{bad}/README.md"]) == 1  # one folder failed, all were checked
+    assert capsys.readouterr().out.count("golfcheck check records/") == 3
+    assert pre_commit(hook, changed, ["--format", "json", "--ignore", "GC602"]) == 0
