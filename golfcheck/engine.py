@@ -100,8 +100,9 @@ class AuditContext:
 
     def finding(self, rule, facts: Facts, at, message: str, severity: Severity | None = None, evidence: str = "") -> Finding:
         """Build a finding for ``rule`` (class or instance) at a node, a (line, col) pair or a line."""
+        end_line = end_col = None
         if isinstance(at, cst.CSTNode):
-            line, col = facts.position(at)
+            line, col, end_line, end_col = facts.span(at)
         elif isinstance(at, tuple):
             line, col = at
         else:
@@ -109,6 +110,7 @@ class AuditContext:
         return Finding(
             rule.id, severity or rule.severity, facts.path, line, col, message,
             ruling=rule.ruling_text(), in_payload=facts.source.in_payload, evidence=evidence,
+            end_line=end_line, end_column=end_col,
         )
 
 
@@ -218,6 +220,7 @@ def run_rules(ctx: AuditContext, rules=None) -> list[Finding]:
         findings.extend(_suppression_findings(sups, opts.respect_suppressions))
     if opts.respect_suppressions:
         findings = [_suppress(f, sups) for f in findings]
+    findings = _anchored(ctx, findings)
     # de-duplicate identical findings (a wrapper and a sibling can lead to the same file twice)
     seen, unique = set(), []
     for f in findings:
@@ -247,6 +250,36 @@ def rule_crash_finding(ctx: AuditContext, rule_cls, exc: BaseException) -> Findi
                    f"internal error in rule {rule_cls.id} ({name}): {type(exc).__name__}: {str(exc)[:200]}{where}; "
                    "its findings for this submission are missing",
                    ruling="golfcheck policy: a rule that crashed is a golfcheck bug; the run fails (exit 2)")
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _anchored(ctx: AuditContext, findings: list[Finding]) -> list[Finding]:
+    """Give each finding its anchor: the enclosing function and the normalised text of its line in
+    the analysed source (or in the log, README or run script it cites)."""
+    facts_of = {}
+    for facts in ctx.facts:
+        facts_of.setdefault((facts.path, facts.source.in_payload), facts)
+    evidence = {rel: text for rel, text in (*ctx.logs, *ctx.run_scripts, *([ctx.readme] if ctx.readme else []))}
+    lines_of: dict[str, list[str]] = {}
+    out = []
+    for f in findings:
+        if f.anchor or f.line < 1:
+            out.append(f)
+            continue
+        facts = facts_of.get((f.path, f.in_payload))
+        anchor = ""
+        if facts is not None:
+            if f.line <= len(facts.lines):
+                anchor = f"{facts.function_at(f.line).qualname}: {_normalised(facts.lines[f.line - 1])}"
+        elif f.path in evidence and not f.in_payload:
+            lines = lines_of.setdefault(f.path, evidence[f.path].splitlines())
+            if f.line <= len(lines):
+                anchor = _normalised(lines[f.line - 1])
+        out.append(replace(f, anchor=anchor) if anchor else f)
+    return out
 
 
 def _dormancy(ctx: AuditContext, f: Finding) -> Finding:

@@ -57,13 +57,13 @@ def gate(base, head, repo, fmt, sarif_path, summary_path, select, ignore, config
     if os.environ.get("GITHUB_STEP_SUMMARY"):
         _write(os.environ["GITHUB_STEP_SUMMARY"], md + "\n", append=True)
     if sarif_path:
-        _write(sarif_path, render(report, "sarif"))
+        _write(sarif_path, render(report, "sarif", base=repo, root=repo))
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=2, default=str))
     elif fmt == "markdown":
         click.echo(md, nl=False)
     else:
-        click.echo(render(report, fmt), nl=False)
+        click.echo(render(report, fmt, base=repo, root=repo), nl=False)
     where = one_line(result.folder) if result.folder else "no single new records folder"
     click.echo(f"golfcheck gate: {where}: {summary(report)}", err=True)
     return exit_status(report.findings, fail_on)
