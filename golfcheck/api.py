@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -393,11 +392,3 @@ def audit_paths(
         report.files.extend(files)
     report.findings.sort(key=sort_key)
     return report
-
-
-def stderr_progress(done: int, total: int) -> None:
-    if total > 1 and sys.stderr.isatty():
-        sys.stderr.write(f"\raudited {done}/{total} units")
-        if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()

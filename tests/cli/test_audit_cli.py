@@ -228,3 +228,87 @@ def test_a_crashing_rule_fails_the_run_with_exit_2(tmp_path, capsys, monkeypatch
         assert crash["rule"] == "GC000" and "GC992" in crash["message"]
         assert "internal error in rule GC992 (test-exploding): ZeroDivisionError: boom" in err
         assert "1 internal error(s)" in err
+
+
+# --------------------------------------------------------------------------- conventions: statistics, quiet, stdin
+def test_statistics_counts_findings_per_rule(tmp_path, capsys):
+    write_tree(tmp_path, {"t/train_gpt.py": "danger()\ndanger()\nrisky()\n"})
+    code, out, _ = run(capsys, "audit", str(tmp_path / "t"), "--statistics")
+    assert code == 1
+    assert out.splitlines() == ["    2  GC990  test-danger-call  2 error", "    1  GC991  test-risky-call   1 warning"]
+    code, out, _ = run(capsys, "audit", str(tmp_path / "t"), "--statistics", "--format", "json")
+    data = json.loads(out)
+    assert data["verdict"] == "ILLEGAL"
+    assert [(r["rule"], r["count"], r["error"], r["warning"]) for r in data["statistics"]] == [("GC990", 2, 2, 0), ("GC991", 1, 0, 1)]
+    assert run(capsys, "audit", str(tmp_path / "t"), "--statistics", "--format", "sarif")[0] == 2
+
+
+def test_quiet_prints_the_report_and_nothing_else(tmp_path, capsys):
+    write_tree(tmp_path, {"t/train_gpt.py": "danger()\n"})
+    code, out, err = run(capsys, "audit", str(tmp_path / "t"), "--quiet")
+    assert code == 1 and "GC990" in out and err == ""
+    code, out, err = run(capsys, "audit", str(tmp_path / "t"))
+    assert "verdict ILLEGAL" in err and "golfcheck check FOLDER" in err
+
+
+def test_dash_reads_the_code_from_stdin(tmp_path, capsys, monkeypatch):
+    import io
+
+    def stdin(data: bytes):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+    stdin(b"x = 1\ndanger()\n")
+    code, out, _ = run(capsys, "audit", "-")
+    assert code == 1 and out == "-:2:1: GC990 [error] danger() is called\n"
+    stdin(b"risky()\n")
+    (tmp_path / "cwd" / "pyproject.toml").write_text('[tool.golfcheck.per-file-ignores]\n"records/*" = ["GC991"]\n')
+    code, out, _ = run(capsys, "audit", "-", "--stdin-filename", "records/run/train_gpt.py", "--format", "json",
+                       "--fail-on", "warning")
+    assert code == 0 and json.loads(out)["files"] == ["records/run/train_gpt.py"]  # per-file-ignores see the name
+    stdin(b"def f(:\n")
+    code, out, _ = run(capsys, "audit", "-", "--stdin-filename", "mine.py")
+    assert code == 1 and out.startswith("mine.py:1:") and "GC001" in out
+    assert run(capsys, "audit", str(tmp_path), "--stdin-filename", "x.py")[0] == 2
+
+
+def test_progress_bar_for_long_batches(tmp_path):
+    import io
+
+    from golfcheck.cli.progress import MIN_UNITS, Progress
+
+    stream = io.StringIO()
+    bar = Progress(stream=stream, force_terminal=True)
+    for i in range(1, 4):
+        bar(i, 3)  # a short batch draws nothing
+    assert stream.getvalue() == ""
+    for i in range(1, MIN_UNITS + 1):
+        bar(i, MIN_UNITS)
+    bar.close()
+    assert f"{MIN_UNITS}/{MIN_UNITS}" in stream.getvalue()
+    quiet = io.StringIO()
+    off = Progress(enabled=False, stream=quiet, force_terminal=True)
+    off(1, 100)
+    off.close()
+    assert quiet.getvalue() == ""
+
+
+def test_progress_without_rich_is_one_plain_line(monkeypatch):
+    import builtins
+    import io
+
+    from golfcheck.cli.progress import Progress
+
+    real_import = builtins.__import__
+
+    def no_rich(name, *args, **kwargs):
+        if name.startswith("rich"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_rich)
+    stream = io.StringIO()
+    bar = Progress(stream=stream, force_terminal=True)
+    for i in range(1, 11):
+        bar(i, 10)
+    bar.close()
+    assert stream.getvalue().endswith("\raudited 10/10\n")
