@@ -28,6 +28,50 @@ def test_action_is_composite_and_splices_nothing_into_scripts():
     assert "pull_request_target" not in "".join(s["run"] for s in runs)
 
 
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
+
+def uses(text: str) -> list[tuple[str, str]]:
+    """(`uses:` value, its trailing comment) of every step in a YAML text."""
+    out = []
+    for line in text.splitlines():
+        m = re.match(r"^\s*(?:- )?uses:\s*(\S+)\s*(?:#\s*(.*))?$", line)
+        if m:
+            out.append((m.group(1), m.group(2) or ""))
+    return out
+
+
+def test_third_party_actions_are_pinned_by_commit_sha_with_the_release_named():
+    found = uses((ROOT / "action.yml").read_text()) + uses((ROOT / "docs" / "ci.md").read_text())
+    third_party = [(u, c) for u, c in found if not u.startswith(("<owner>/golfcheck@", "./"))]
+    assert {u.split("@")[0] for u, _ in third_party} >= {
+        "actions/setup-python", "actions/cache", "actions/checkout", "github/codeql-action/upload-sarif"}
+    for u, comment in third_party:
+        assert PINNED.match(u), u
+        assert re.fullmatch(r"v\d+(\.\d+)*", comment), (u, comment)
+    checkout = next(c for u, c in third_party if u.startswith("actions/checkout@"))
+    assert int(checkout[1:].split(".")[0]) >= 7  # the current major when this was written
+
+
+def test_action_caches_pip_and_leaves_fail_on_to_the_configuration():
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    steps = action["runs"]["steps"]
+    cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache@"))
+    assert cache["with"]["path"] == "${{ steps.pip-cache.outputs.dir }}"
+    key_step = next(s for s in steps if s.get("id") == "pip-cache")
+    assert "pip cache dir" in key_step["run"] and "$GITHUB_ACTION_PATH/pyproject.toml" in key_step["run"]
+    assert steps.index(key_step) < steps.index(cache) < next(i for i, s in enumerate(steps) if "pip install" in s.get("run", ""))
+    assert action["inputs"]["fail-on"]["default"] == ""  # the base revision's [tool.golfcheck] decides
+    gate = next(s for s in steps if s.get("id") == "gate")
+    assert 'if [ -n "$GC_FAIL_ON" ]' in gate["run"]
+
+
+def test_license_is_an_spdx_expression():
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert meta["project"]["license"] == "MIT"
+    assert any(r.startswith("setuptools>=77") for r in meta["build-system"]["requires"])
+
+
 def test_action_installs_without_torch():
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     assert not any(d.lower().startswith(("torch", "sentencepiece")) for d in deps)
