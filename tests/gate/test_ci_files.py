@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -179,3 +181,17 @@ def test_check_hook_checks_each_changed_folder_once_with_its_args(tmp_path, monk
     assert pre_commit(hook, [*changed, f"{bad}/README.md"]) == 1  # one folder failed, all were checked
     assert capsys.readouterr().out.count("golfcheck check records/") == 3
     assert pre_commit(hook, changed, ["--format", "json", "--ignore", "GC602"]) == 0
+
+
+def test_ci_pins_every_lower_bound_for_the_lowest_versions_run():
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    out = subprocess.run([sys.executable, str(ROOT / ".ci" / "lowest.py")], capture_output=True, text=True, check=True).stdout
+    pins = dict(line.split("==") for line in out.split())
+    wanted = [*deps["dependencies"], *deps["optional-dependencies"]["progress"]]
+    assert [re.split(r"[><=\s\[]", d, maxsplit=1)[0] for d in wanted] == list(pins)
+    for d in wanted:
+        name = re.split(r"[><=\s\[]", d, maxsplit=1)[0]
+        assert f">={pins[name]}" in d.replace(" ", "")
+    run = (ROOT / ".ci" / "run").read_text()
+    assert "python -m pytest -q\n" in run  # the README's test command, exactly
+    assert ".ci/lowest.py" in run and "--only-binary :all:" in run and "tests/cli" in run
