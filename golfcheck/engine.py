@@ -157,6 +157,8 @@ def suppressions_in(facts: Facts) -> list[Suppression]:
 def _suppression_findings(sups: list[Suppression], respect: bool) -> list[Finding]:
     from golfcheck.selection import known_ids, suggestion, unknown
 
+    if not sups:
+        return []
     ids = known_ids()
     out = []
     for s in sups:

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from golfcheck.api import audit_paths
-from golfcheck.cli.common import exit_status, fail_on_option, selection_options, settings, split_codes  # noqa: F401
+from golfcheck.cli.common import exit_status, fail_on_option, selection_options, settings
 from golfcheck.cli.progress import Progress
 from golfcheck.engine import Options
 from golfcheck.formatters import FORMATS, render, summary

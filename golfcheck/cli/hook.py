@@ -19,16 +19,11 @@ from pathlib import Path
 
 import click
 
+from golfcheck.api import _is_submission_folder
 from golfcheck.cli.audit import audit as audit_command
 from golfcheck.cli.check import check as check_command
 
 RECORD = re.compile(r"^(records/track_[^/]+/[^/]+)/.+")
-
-
-def _looks_like_submission(d: Path) -> bool:
-    from golfcheck.api import _is_submission_folder
-
-    return _is_submission_folder(d)
 
 
 def targets(files, here: Path | None = None) -> tuple[list[str], list[str]]:
@@ -45,7 +40,7 @@ def targets(files, here: Path | None = None) -> tuple[list[str], list[str]]:
             continue
         p = Path(name)
         parent = p.parent
-        if parent.resolve() != here and parent.is_dir() and _looks_like_submission(parent):
+        if parent.resolve() != here and parent.is_dir() and _is_submission_folder(parent):
             folders.setdefault(str(parent))
         elif p.suffix == ".py" and p.is_file():
             lone.setdefault(name)
