@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import click
 
 from golfcheck.config import FAIL_ON, Config, load_config
+from golfcheck.escape import one_line
 from golfcheck.findings import fails
 from golfcheck.selection import INTERNAL, Selection, check_codes
 
@@ -71,7 +72,7 @@ def exit_status(findings, fail_on: str, exit_zero: bool = False) -> int:
     crashed = internal_errors(findings)
     if crashed:
         for f in crashed:
-            click.echo(f"golfcheck: {f.path}: {f.message}", err=True)
+            click.echo(f"golfcheck: {one_line(f.path)}: {one_line(f.message)}", err=True)  # names from the submission
         click.echo(f"golfcheck: {len(crashed)} internal error(s): the report is incomplete (exit 2)", err=True)
         return 2
     if exit_zero:
