@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -259,11 +258,13 @@ def _worker(args):
         return [Finding("GC002", Severity.WARNING, path, 1, 0,
                         f"golfcheck's analysis of this {'folder' if unit.folder else 'file'} ran out of memory{cap}: "
                         "a human must read it")], [_join(unit.display_root, rel) for rel in unit.code]
-    except Exception as exc:  # noqa: BLE001 - never lose the rest of a batch to one file
+    except Exception as exc:  # noqa: BLE001 - never lose the rest of a batch to one file; the run still exits 2
         from golfcheck.findings import Severity
+        from golfcheck.selection import INTERNAL
 
         path = _join(unit.display_root, unit.code[0]) if unit.code else unit.display_root
-        return [Finding("GC002", Severity.WARNING, path, 1, 0, f"golfcheck could not analyse this file ({type(exc).__name__}: {exc})")], [path]
+        return [Finding(INTERNAL, Severity.WARNING, path, 1, 0,
+                        f"internal error: golfcheck could not analyse this file ({type(exc).__name__}: {exc})")], [path]
 
 
 SIGNATURE_MAX_BYTES = 256 * 1024 * 1024
@@ -362,7 +363,10 @@ def _remember(key: str | None, result: tuple[list[Finding], list[str]]) -> None:
     from golfcheck import cache
 
     findings, files = result
-    if any(f.rule == "GC002" and any(t in f.message for t in _TRANSIENT) for f in findings):
+    from golfcheck.selection import is_internal
+
+    # an internal error (a rule crashed) is not kept either: it is a bug, and the fixed rule must run
+    if any(is_internal(f) or (f.rule == "GC002" and any(t in f.message for t in _TRANSIENT)) for f in findings):
         return
     cache.store(key, {"findings": [{**asdict(f), "severity": f.severity.value} for f in findings], "files": files})
 
@@ -435,11 +439,3 @@ def audit_paths(
     if sum(1 for u in units if u.folder) > 1:
         report.sections["units"] = unit_table(report, [u for u in units if u.folder])
     return report
-
-
-def stderr_progress(done: int, total: int) -> None:
-    if total > 1 and sys.stderr.isatty():
-        sys.stderr.write(f"\raudited {done}/{total} units")
-        if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()

@@ -15,7 +15,6 @@ import traceback
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable
 
 import libcst as cst
 
@@ -23,11 +22,12 @@ from golfcheck.config import DEFAULT_UNIT_MEMORY_MB, DEFAULT_UNIT_TIMEOUT
 from golfcheck.facts import Facts
 from golfcheck.findings import Finding, Severity
 from golfcheck.runconfig import RunConfig, log_aliases, resolve, settings_from_code, settings_from_facts  # noqa: F401
+from golfcheck.selection import INTERNAL, selected as _selected
 from golfcheck.source import Normaliser, native_file_findings
 
 SUPPRESSION = re.compile(r"#\s*golfcheck:\s*ignore(?:\[(?P<codes>[^\]]*)\])?(?P<reason>.*)$")
 # Rules whose findings come from code and may be dormant; folder-evidence rules are never downgraded.
-NEVER_DORMANT = {"GC001", "GC002", "GC003", "GC004", "GC503", "GC507", "GC508"}
+NEVER_DORMANT = {INTERNAL, "GC001", "GC002", "GC003", "GC004", "GC503", "GC507", "GC508"}
 
 
 @dataclass(frozen=True)
@@ -100,8 +100,9 @@ class AuditContext:
 
     def finding(self, rule, facts: Facts, at, message: str, severity: Severity | None = None, evidence: str = "") -> Finding:
         """Build a finding for ``rule`` (class or instance) at a node, a (line, col) pair or a line."""
+        end_line = end_col = None
         if isinstance(at, cst.CSTNode):
-            line, col = facts.position(at)
+            line, col, end_line, end_col = facts.span(at)
         elif isinstance(at, tuple):
             line, col = at
         else:
@@ -109,6 +110,7 @@ class AuditContext:
         return Finding(
             rule.id, severity or rule.severity, facts.path, line, col, message,
             ruling=rule.ruling_text(), in_payload=facts.source.in_payload, evidence=evidence,
+            end_line=end_line, end_column=end_col,
         )
 
 
@@ -124,14 +126,6 @@ def _head(f) -> str:
         return read_text(f.path, MAX_COMMAND_TEXT)
     except Exception:  # noqa: BLE001 - unreadable: no commands
         return ""
-
-
-def _selected(rule_id: str, select: Iterable[str], ignore: Iterable[str]) -> bool:
-    sel = [s.upper() for s in select if s]
-    ign = [s.upper() for s in ignore if s]
-    if sel and not any(rule_id.startswith(s) for s in sel):
-        return False
-    return not any(rule_id.startswith(s) for s in ign)
 
 
 def suppressions_in(facts: Facts) -> list[Suppression]:
@@ -161,16 +155,29 @@ def suppressions_in(facts: Facts) -> list[Suppression]:
 
 
 def _suppression_findings(sups: list[Suppression], respect: bool) -> list[Finding]:
+    from golfcheck.selection import known_ids, suggestion, unknown
+
+    if not sups:
+        return []
+    ids = known_ids()
     out = []
     for s in sups:
+        bad = unknown(s.codes, ids, prefixes=False)
+        real = tuple(c for c in s.codes if c not in bad)
+        # a code that names no rule suppresses nothing: say so, whatever else the comment does
+        typo = "; ".join(f"{c} is not a golfcheck rule id{suggestion(c, ids)}" for c in bad)
         if not s.codes:
             msg = "blanket `golfcheck: ignore` without rule codes is not accepted; name the codes, e.g. ignore[GC101]"
+        elif not real:
+            msg = f"suppression suppresses nothing: {typo}"
         elif respect:
-            msg = f"suppression of {', '.join(s.codes)} obeyed (--respect-suppressions)" + (f": {s.reason}" if s.reason else "")
+            msg = f"suppression of {', '.join(real)} obeyed (--respect-suppressions)" + (f": {s.reason}" if s.reason else "")
         else:
-            msg = (f"suppression comment for {', '.join(s.codes)} in an audited submission is reported, not obeyed"
+            msg = (f"suppression comment for {', '.join(real)} in an audited submission is reported, not obeyed"
                    + (f" (reason given: {s.reason})" if s.reason else ""))
-        sev = Severity.NOTE if (respect and s.codes) else Severity.WARNING
+        if real and bad:
+            msg += f"; {typo}"
+        sev = Severity.NOTE if (respect and real and not bad) else Severity.WARNING
         out.append(Finding("GC003", sev, s.path, s.comment_line, 0, msg, in_payload=s.in_payload,
                            ruling="golfcheck policy: submissions are untrusted, so their suppressions need a reviewer"))
     return out
@@ -215,6 +222,7 @@ def run_rules(ctx: AuditContext, rules=None) -> list[Finding]:
         findings.extend(_suppression_findings(sups, opts.respect_suppressions))
     if opts.respect_suppressions:
         findings = [_suppress(f, sups) for f in findings]
+    findings = _anchored(ctx, findings)
     # de-duplicate identical findings (a wrapper and a sibling can lead to the same file twice)
     seen, unique = set(), []
     for f in findings:
@@ -226,7 +234,8 @@ def run_rules(ctx: AuditContext, rules=None) -> list[Finding]:
 
 
 def rule_crash_finding(ctx: AuditContext, rule_cls, exc: BaseException) -> Finding:
-    """A visible one-line finding for a rule that raised: names the rule and where it failed."""
+    """A visible one-line finding for a rule that raised: names the rule and where it failed. It is an
+    internal error (GC000): the other rules' findings are kept, and the command exits 2."""
     where = ""
     tb = exc.__traceback__
     frames = traceback.extract_tb(tb) if tb is not None else []
@@ -239,10 +248,40 @@ def rule_crash_finding(ctx: AuditContext, rule_cls, exc: BaseException) -> Findi
             where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}"
     path = ctx.facts[0].path if ctx.facts else "."
     name = getattr(rule_cls, "name", "")
-    return Finding("GC002", Severity.WARNING, path, 1, 0,
+    return Finding(INTERNAL, Severity.WARNING, path, 1, 0,
                    f"internal error in rule {rule_cls.id} ({name}): {type(exc).__name__}: {str(exc)[:200]}{where}; "
-                   "its findings for this submission are missing and need a human reviewer",
-                   ruling="golfcheck policy: code the tool could not check needs a human reviewer")
+                   "its findings for this submission are missing",
+                   ruling="golfcheck policy: a rule that crashed is a golfcheck bug; the run fails (exit 2)")
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _anchored(ctx: AuditContext, findings: list[Finding]) -> list[Finding]:
+    """Give each finding its anchor: the enclosing function and the normalised text of its line in
+    the analysed source (or in the log, README or run script it cites)."""
+    facts_of = {}
+    for facts in ctx.facts:
+        facts_of.setdefault((facts.path, facts.source.in_payload), facts)
+    evidence = {rel: text for rel, text in (*ctx.logs, *ctx.run_scripts, *([ctx.readme] if ctx.readme else []))}
+    lines_of: dict[str, list[str]] = {}
+    out = []
+    for f in findings:
+        if f.anchor or f.line < 1:
+            out.append(f)
+            continue
+        facts = facts_of.get((f.path, f.in_payload))
+        anchor = ""
+        if facts is not None:
+            if f.line <= len(facts.lines):
+                anchor = f"{facts.function_at(f.line).qualname}: {_normalised(facts.lines[f.line - 1])}"
+        elif f.path in evidence and not f.in_payload:
+            lines = lines_of.setdefault(f.path, evidence[f.path].splitlines())
+            if f.line <= len(lines):
+                anchor = _normalised(lines[f.line - 1])
+        out.append(replace(f, anchor=anchor) if anchor else f)
+    return out
 
 
 def _dormancy(ctx: AuditContext, f: Finding) -> Finding:

@@ -95,6 +95,9 @@ class Finding:
     # findings are mostly of one kind may report some of the other (GC501: an artifact over the cap
     # is a rule finding, an artifact whose size nothing shows is paperwork).
     kind: str = ""
+    # the normalised text the finding sits on (its enclosing function and source line), which SARIF
+    # fingerprints hash instead of the line number: stable when unrelated lines move
+    anchor: str = ""
 
     def __post_init__(self):
         if not self.kind:

@@ -373,9 +373,25 @@ GATE_CHECK_TIMEOUT_S = 900  # the folder checks together (the audit inside has i
 GATE_CHECK_MEMORY_MB = 2048  # the folder checks besides the audit (which has its own per-unit cap)
 
 
+def base_config(repo: str | Path, base: str):
+    """``[tool.golfcheck]`` of the base revision's pyproject.toml (defaults when it has none).
+
+    Never the working tree's: on a pull_request run the checkout is the PR's merge commit, and a PR
+    that edits pyproject.toml (``fail-on = "never"``) must not configure the gate that judges it."""
+    from golfcheck.config import Config, parse_config
+
+    sha = resolve(repo, base)
+    if not entries(repo, sha, ["pyproject.toml"]):
+        return Config()
+    text = git(repo, "show", f"{sha}:pyproject.toml")
+    return parse_config(text, Path(repo) / "pyproject.toml", label=f"pyproject.toml at {base}")
+
+
 def run_gate(repo: str | Path, base: str, head: str, max_file: int = MAX_FILE_BYTES,
-             max_total: int = MAX_TOTAL_BYTES) -> GateResult:
+             max_total: int = MAX_TOTAL_BYTES, options=None) -> GateResult:
     """Gate one PR: layout of the diff, then all folder checks on the new folder's copy.
+    ``options``: the audit's golfcheck.engine.Options (selection, time limit); suppressions in the PR
+    are never obeyed, whatever they say.
 
     Bad arguments (not a repository, an unknown revision) raise GolfcheckError; everything the PR
     itself contains - trees git refuses to read included - becomes a finding.
@@ -387,7 +403,7 @@ def run_gate(repo: str | Path, base: str, head: str, max_file: int = MAX_FILE_BY
     info = {"base": base_sha, "head": head_sha, "folder": None, "track": None, "profile": None,
             "changes": [], "files": []}
     try:
-        findings = _gate_findings(repo, base_sha, head_sha, max_file, max_total, result, info)
+        findings = _gate_findings(repo, base_sha, head_sha, max_file, max_total, result, info, options)
     except TreeError as exc:
         findings = [_f("GC508", Severity.ERROR, result.folder or "records",
                        f"git cannot read the PR's trees ({exc.problem}): a malformed or hostile layout",
@@ -399,7 +415,7 @@ def run_gate(repo: str | Path, base: str, head: str, max_file: int = MAX_FILE_BY
 
 
 def _gate_findings(repo: Path, base_sha: str, head_sha: str, max_file: int, max_total: int,
-                   result: GateResult, info: dict) -> list[Finding]:
+                   result: GateResult, info: dict, options=None) -> list[Finding]:
     chs = changes(repo, base_sha, head_sha)
     info["changes"] = [{"status": c.status, "path": c.path} for c in chs]
     groups, outside = new_folders(chs)
@@ -418,7 +434,7 @@ def _gate_findings(repo: Path, base_sha: str, head_sha: str, max_file: int, max_
         findings.extend(refused)
         info["files"] = listing
         result.report.files = [p["path"] for p in listing if p["copied"]]
-        folder_report = _check_isolated(dest, profile, folder)
+        folder_report = _check_isolated(dest, profile, folder, options)
         # a file GC508 refused as binary under a text name is not reported again by the log check
         binary = {f.path for f in refused if f.rule == "GC508" and "binary content" in f.message}
         findings.extend(f for f in _repo_relative(folder_report.findings, tmp_root)
@@ -427,13 +443,16 @@ def _gate_findings(repo: Path, base_sha: str, head_sha: str, max_file: int, max_
     return findings
 
 
-def _check_isolated(dest: Path, profile: str, folder: str) -> Report:
+def _check_isolated(dest: Path, profile: str, folder: str, options=None) -> Report:
     """Every folder check on the materialised copy, in a forked child: whatever the submission does to
-    golfcheck there, the gate's report (SARIF, summary) is still written."""
+    golfcheck there, the gate's report (SARIF, summary) is still written. The PR's suppression
+    comments are never obeyed."""
     from golfcheck import isolation
     from golfcheck.checks.folder import check_folder
+    from golfcheck.engine import Options
 
-    outcome = isolation.run(check_folder, dest, profile, timeout=GATE_CHECK_TIMEOUT_S,
+    options = replace(options or Options(), respect_suppressions=False)
+    outcome = isolation.run(check_folder, dest, profile, 3, None, True, options, timeout=GATE_CHECK_TIMEOUT_S,
                             memory_mb=GATE_CHECK_MEMORY_MB)
     if outcome.ok:
         return outcome.value
@@ -468,6 +487,7 @@ def summary_markdown(result: GateResult, fail_on: str = "error") -> str:
     """The step summary / PR comment: verdict, key measurements, findings worst first."""
     from golfcheck import __version__
     from golfcheck.findings import fails
+    from golfcheck.selection import is_internal
     from golfcheck.writeup import environment
 
     rep = result.report
@@ -482,6 +502,7 @@ def summary_markdown(result: GateResult, fail_on: str = "error") -> str:
     wall = rep.sections.get("wallclock", {})
     seeds = sorted(int(s) for s in logs.get("seeds", {}))
     failed = fails(rep.findings, fail_on)
+    crashed = sum(1 for f in rep.findings if is_internal(f))
     ctx = {
         "verdict": rep.verdict.value, "icon": VERDICT_ICON[rep.verdict.value], "folder": result.folder,
         "rule_verdict": rep.rule_verdict.value, "rule_icon": VERDICT_ICON[rep.rule_verdict.value],
@@ -490,7 +511,9 @@ def summary_markdown(result: GateResult, fail_on: str = "error") -> str:
         "paper_counts": paper_counts,
         "profile": result.profile, "base": result.info.get("base", ""), "head": result.info.get("head", ""),
         "counts": counts,
-        "outcome": (f"The gate fails (a finding at or above `{fail_on}`)." if failed else
+        "outcome": (f"The gate fails: golfcheck hit {crashed} internal error(s) (`GC000`), so the report is "
+                    "incomplete." if crashed else
+                    f"The gate fails (a finding at or above `{fail_on}`)." if failed else
                     "The gate passes" + ("; warnings need a reviewer." if counts["warning"] else ".")),
         "n": len(seeds), "seeds": seeds, "mean": val.get("mean"),
         "max_total": size.get("total_bytes"),

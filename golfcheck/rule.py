@@ -16,7 +16,31 @@ from golfcheck.findings import Finding, Severity
 if TYPE_CHECKING:  # pragma: no cover
     from golfcheck.engine import AuditContext
 
-RULES_DOC_URL = "https://github.com/golfcheck/golfcheck/blob/main/docs/rules.md"
+
+
+def project_urls() -> dict[str, str]:
+    """The ``[project.urls]`` of the installed distribution (label -> URL); empty when it declares none.
+
+    No URL is written into the code: the rules documentation (docs/rules.md, one ``#gcNNN`` anchor
+    per rule) and the project page are linked only once the project publishes them as its
+    ``Rules`` and ``Homepage`` URLs."""
+    from importlib import metadata
+
+    try:
+        entries = metadata.metadata("golfcheck").get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:
+        return {}
+    out = {}
+    for entry in entries:
+        label, _, url = entry.partition(",")
+        if url.strip():
+            out[label.strip()] = url.strip()
+    return out
+
+
+def rules_doc_url() -> str | None:
+    """Where docs/rules.md is published (the ``Rules`` project URL), or None."""
+    return project_urls().get("Rules")
 
 
 @dataclass(frozen=True)
@@ -91,5 +115,7 @@ class Rule:
         return "; ".join(r.cite() for r in cls.rulings)
 
     @classmethod
-    def help_uri(cls) -> str:
-        return cls.rulings[0].url if cls.rulings else f"{RULES_DOC_URL}#{cls.id.lower()}"
+    def help_uri(cls) -> str | None:
+        """This rule's own documentation (its docs/rules.md anchor), when the docs are published."""
+        base = rules_doc_url()
+        return f"{base}#{cls.id.lower()}" if base else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib import resources
 
 import jinja2
@@ -9,6 +10,7 @@ import jinja2
 from golfcheck.rule import Rule
 
 
+@lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """The Jinja environment over the shipped templates (works installed and from the checkout)."""
     root = resources.files("golfcheck.templates")

@@ -1,5 +1,6 @@
 """Fixtures shared by every test area."""
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,18 @@ def _fresh_rule_index():
     import golfcheck.rules as catalogue
 
     catalogue._index.cache_clear()
+
+
+@pytest.fixture
+def inline_catalogue(monkeypatch):
+    """Make the engine, the CLI and the SARIF formatter see only GC001-GC003 plus the tiny inline
+    rules of tests/engine/engine_helpers.py (GC990 danger() error, GC991 risky() warning)."""
+    sys.path.insert(0, str(Path(__file__).parent / "engine"))
+    from engine_helpers import INLINE_RULES
+
+    import golfcheck.rules as catalogue
+
+    real = [r for r in catalogue.all_rules() if r.id in ("GC001", "GC002", "GC003")]
+    rules = tuple(sorted([*real, *INLINE_RULES], key=lambda r: r.id))
+    monkeypatch.setattr(catalogue, "all_rules", lambda: rules)
+    return rules

@@ -68,13 +68,15 @@ def check_folder(
     seeds: int = 3,
     sota: Sota | None = None,
     run_audit: bool = True,
+    options=None,
 ) -> Report:
-    """audit + size + logs + wallclock + metadata + validate in one Report with named sections."""
+    """audit + size + logs + wallclock + metadata + validate in one Report with named sections.
+    ``options``: the audit's golfcheck.engine.Options (selection, suppressions, time limit)."""
     with reading(path):  # an internal error names the folder
-        return _check_folder(path, profile, seeds, sota, run_audit)
+        return _check_folder(path, profile, seeds, sota, run_audit, options)
 
 
-def _check_folder(path, profile, seeds, sota, run_audit) -> Report:
+def _check_folder(path, profile, seeds, sota, run_audit, options=None) -> Report:
     sub = folder(path)
     prof = profile_of(sub, profile)
     report = Report()
@@ -88,7 +90,7 @@ def _check_folder(path, profile, seeds, sota, run_audit) -> Report:
     audit_findings: list[Finding] = []
     if run_audit:
         audit_report = Report()
-        report.sections["audit"] = _audit(path, audit_report, history=prof == "history")
+        report.sections["audit"] = _audit(path, audit_report, history=prof == "history", options=options)
         audit_findings = audit_report.findings
     report.sections["size"] = size.to_dict()
     report.sections["logs"] = logs.to_dict()
@@ -107,7 +109,7 @@ def _check_folder(path, profile, seeds, sota, run_audit) -> Report:
     return report
 
 
-def _audit(path, report: Report, history: bool = False) -> dict:
+def _audit(path, report: Report, history: bool = False, options=None) -> dict:
     """The static audit via golfcheck.api.audit_paths (imported lazily; skipped with a note if absent)."""
     try:
         from golfcheck.api import audit_paths
@@ -115,9 +117,11 @@ def _audit(path, report: Report, history: bool = False) -> dict:
         return {"skipped": True, "note": f"static audit not available ({type(exc).__name__}: {exc})"}
     try:
         try:
+            from dataclasses import replace
+
             from golfcheck.engine import Options
 
-            options = Options(history=history, scopes=("code", "folder"))
+            options = replace(options or Options(), history=history, scopes=("code", "folder"))
         except Exception:  # noqa: BLE001
             options = None
         audit = audit_paths([str(path)], options)

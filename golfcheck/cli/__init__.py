@@ -25,6 +25,7 @@ COMMANDS = {
     "gate": ("golfcheck.cli.gate", "gate"),
     "pack": ("golfcheck.cli.pack", "pack"),
     "decode": ("golfcheck.cli.decode", "decode"),
+    "hook": ("golfcheck.cli.hook", "hook"),
 }
 
 

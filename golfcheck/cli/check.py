@@ -8,12 +8,15 @@ from pathlib import Path
 import click
 
 from golfcheck.checks.folder import check_folder
-from golfcheck.checks.render import counts_line, dump_json, exit_code, findings_text, logs_table, size_text, validate_text
+from golfcheck.checks.render import counts_line, dump_json, findings_text, logs_table, size_text, validate_text
 from golfcheck.checks.significance import sota_from_folder, sota_from_values
-from golfcheck.cli.logs import FAIL_ON, PROFILE
+from golfcheck.cli.common import exit_status, fail_on_option, selection_options, settings
+from golfcheck.cli.logs import PROFILE
+from golfcheck.engine import Options
 from golfcheck.errors import GolfcheckError
 from golfcheck.escape import one_line
 from golfcheck.findings import verdict_line
+from golfcheck.formatters import render
 
 
 def bundled_example() -> Path:
@@ -59,11 +62,13 @@ def default_target() -> tuple[Path, str]:
 @click.option("--sota", "sota_folder", type=click.Path(), default=None, help="SOTA submission folder.")
 @click.option("--sota-bpb", default=None, help="SOTA per-seed val_bpb values, comma-separated.")
 @click.option("--no-audit", is_flag=True, help="Skip the static code audit.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format.")
-@click.option("--fail-on", type=FAIL_ON, default="error", help="Exit 1 at or above this severity.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+              help="Output format.")
+@selection_options
+@fail_on_option
 @click.option("--profile", type=PROFILE, default=None, help="Severity profile (default: from the folder's track).")
 @click.option("--history", is_flag=True, help="Judge a merged record: findings become notes (= --profile history).")
-def check(path, n_seeds, sota_folder, sota_bpb, no_audit, fmt, fail_on, profile, history):
+def check(path, n_seeds, sota_folder, sota_bpb, no_audit, fmt, select, ignore, config_path, fail_on, profile, history):
     """All checks of a submission folder at once. With no FOLDER: the current folder when it looks
     like a submission (a submission.json, or a train*.py beside a log), else the bundled example;
     the first line says which.
@@ -74,10 +79,18 @@ def check(path, n_seeds, sota_folder, sota_bpb, no_audit, fmt, fail_on, profile,
     """
     target, chosen = (Path(path), "") if path else default_target()
     sota = sota_from_folder(sota_folder) if sota_folder else sota_from_values(sota_bpb) if sota_bpb else None
-    report = check_folder(target, "history" if history else profile, n_seeds, sota, run_audit=not no_audit)
+    conf = settings(config_path, select, ignore, audited=[target])
+    options = Options(select=conf.selection.select, ignore=conf.selection.ignore,
+                      respect_suppressions=conf.config.respect_suppressions, timeout=conf.config.timeout or None,
+                      memory=conf.config.memory or None)
+    report = check_folder(target, "history" if history else profile, n_seeds, sota, run_audit=not no_audit,
+                          options=options)
+    report.findings = conf.selection.apply(report.findings)
     report.sections["target"] = {"path": str(target), "chosen": chosen or "given on the command line"}
     if fmt == "json":
         click.echo(dump_json(report.to_dict()), nl=False)
+    elif fmt in ("sarif", "github"):
+        click.echo(render(report, fmt), nl=False)
     else:
         s = report.sections
         click.echo(f"golfcheck check {one_line(target)} (profile {s['profile']['name']})"
@@ -100,4 +113,4 @@ def check(path, n_seeds, sota_folder, sota_bpb, no_audit, fmt, fail_on, profile,
         click.echo(findings_text(report.findings), nl=False)
         click.echo(verdict_line(report))
         click.echo(counts_line(report), err=True)
-    return exit_code(report.findings, fail_on)
+    return exit_status(report.findings, conf.fail_on(fail_on))

@@ -31,7 +31,9 @@ def rules(rule_id, fmt):
     if rule_id:
         rule = get_rule(rule_id)
         if rule is None:
-            raise GolfcheckError(f"no rule {rule_id!r}; run `golfcheck rules` for the catalogue")
+            from golfcheck.selection import suggestion
+
+            raise GolfcheckError(f"no rule {rule_id!r}{suggestion(rule_id)}; run `golfcheck rules` for the catalogue")
         if fmt == "json":
             click.echo(json.dumps(rule_dict(rule), indent=2))
         else:

@@ -6,9 +6,10 @@ import click
 
 from golfcheck.checks.common import finding, profile_of
 from golfcheck.checks.folder import folder
-from golfcheck.checks.render import counts_line, dump_json, with_verdicts, exit_code, findings_text, validate_text
+from golfcheck.checks.render import counts_line, dump_json, findings_text, validate_text, with_verdicts
 from golfcheck.checks.significance import sota_from_folder, sota_from_values, validate as run_validate
-from golfcheck.cli.logs import FAIL_ON, PROFILE
+from golfcheck.cli.common import exit_status, fail_on_option, selection_options, settings
+from golfcheck.cli.logs import PROFILE
 from golfcheck.errors import GolfcheckError
 from golfcheck.findings import Severity
 
@@ -72,11 +73,13 @@ def _run_findings(sub, outcomes) -> list:
                    "the logs those runs wrote; a failed run, or one without a scored line, is an error.")
 @click.option("--run-seeds", default=None, help="Seeds for --run (default: submission.json's, then 42,314,999...).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format.")
-@click.option("--fail-on", type=FAIL_ON, default="error", help="Exit 1 at or above this severity.")
+@selection_options
+@fail_on_option
 @click.option("--profile", type=PROFILE, default=None, help="Severity profile (default: from the folder's track).")
 @click.option("--history", is_flag=True, help="Judge a merged record: findings become notes (= --profile history).")
-def validate(path, n_seeds, sota_folder, sota_bpb, sota_c, systems_only, no_leaderboard, command, run_seeds, fmt, fail_on, profile, history):
+def validate(path, n_seeds, sota_folder, sota_bpb, sota_c, systems_only, no_leaderboard, command, run_seeds, fmt, select, ignore, config_path, fail_on, profile, history):
     """Multi-seed evidence: enough distinct seeds, strict (0.005 nats, p<0.01) and progression (p<0.25) Welch tests."""
+    conf = settings(config_path, select, ignore, audited=[path])
     if sota_folder and sota_bpb:
         raise GolfcheckError("give either --sota or --sota-bpb, not both")
     sota = None
@@ -97,6 +100,7 @@ def validate(path, n_seeds, sota_folder, sota_bpb, sota_c, systems_only, no_lead
     res = run_validate(sub, n_seeds, sota, prof, use_leaderboard=not no_leaderboard, systems_only=systems_only)
     if outcomes:
         res.findings.extend(_run_findings(sub, outcomes))
+    res.findings[:] = conf.selection.apply(res.findings)
     d = res.to_dict()
     if outcomes:
         d["runs"] = [o.to_dict() for o in outcomes]
@@ -106,4 +110,4 @@ def validate(path, n_seeds, sota_folder, sota_bpb, sota_c, systems_only, no_lead
         click.echo(validate_text(d), nl=False)
         click.echo(findings_text(res.findings), nl=False)
         click.echo(counts_line(res.findings), err=True)
-    return exit_code(res.findings, fail_on)
+    return exit_status(res.findings, conf.fail_on(fail_on))

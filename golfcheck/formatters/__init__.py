@@ -11,17 +11,19 @@ from golfcheck.findings import Report, sort_key, verdict_line
 FORMATS = ("text", "json", "sarif", "github")
 
 
-def render(report: Report, fmt: str, command: str = "audit") -> str:
+def render(report: Report, fmt: str, base=None, root=None) -> str:
+    """``report`` in ``fmt``. SARIF and GitHub annotations name files relative to ``root`` (default the
+    repository holding ``base``, the folder finding paths are relative to: default the current one)."""
     if fmt == "json":
         return json.dumps(report.to_dict(), indent=2, sort_keys=False, default=str) + "\n"
     if fmt == "sarif":
         from golfcheck.formatters.sarif import to_sarif
 
-        return json.dumps(to_sarif(report), indent=2) + "\n"
+        return json.dumps(to_sarif(report, base, root), indent=2) + "\n"
     if fmt == "github":
         from golfcheck.formatters.github import to_github
 
-        return to_github(report)
+        return to_github(report, base=base, root=root)
     return text(report)
 
 

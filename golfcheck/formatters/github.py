@@ -8,6 +8,7 @@ does not fit is counted in a final notice instead of being dropped silently.
 from __future__ import annotations
 
 from golfcheck.findings import Report, sort_key
+from golfcheck.formatters.paths import locate
 
 LEVEL = {"error": "error", "warning": "warning", "note": "notice"}
 PER_LEVEL = 10  # GitHub's limit of annotations per level and step
@@ -21,7 +22,8 @@ def _escape_prop(s: str) -> str:
     return _escape_data(s).replace(":", "%3A").replace(",", "%2C")
 
 
-def to_github(report: Report, per_level: int = PER_LEVEL) -> str:
+def to_github(report: Report, per_level: int = PER_LEVEL, base=None, root=None) -> str:
+    """Annotations name files relative to the repository root (see golfcheck.formatters.paths)."""
     live = [f for f in sorted(report.findings, key=sort_key) if not f.suppressed]
     # the closing notice takes one notice slot when something is left out
     shown_per = {"error": per_level, "warning": per_level, "notice": per_level}
@@ -38,7 +40,8 @@ def to_github(report: Report, per_level: int = PER_LEVEL) -> str:
         d = f.to_dict()
         title = f"golfcheck ({f.rule}{', paperwork' if f.is_paperwork else ''})"
         msg = f"{f.rule} {f.message}" + (" [decoded payload line]" if f.in_payload else "")
-        props = f"title={_escape_prop(title)},file={_escape_prop(d['path'])},line={d['line']},col={d['column']}"
+        path = locate(d["path"], base, root)[0]
+        props = f"title={_escape_prop(title)},file={_escape_prop(path)},line={d['line']},col={d['column']}"
         if d["end_line"]:
             props += f",endLine={max(d['end_line'], d['line'])}"
             if d["end_column"] and d["end_line"] == d["line"]:

@@ -179,3 +179,136 @@ def test_jobs_2_gives_the_same_report_as_jobs_1(tmp_path, capsys):
     assert one[0] == two[0] == 1
     assert json.loads(one[1]) == json.loads(two[1])
     assert len(json.loads(one[1])["files"]) == 5
+
+
+# --------------------------------------------------------------------------- a typo never turns the gate green
+@pytest.mark.parametrize("args, bad, hint", [
+    (("--select", "BOGUS"), "'BOGUS'", ""),
+    (("--select", "GC990,GC99O"), "'GC99O'", "(did you mean GC990?)"),
+    (("--ignore", "GC777"), "'GC777'", ""),
+])
+def test_unknown_rule_ids_on_the_command_line_exit_2(tmp_path, capsys, args, bad, hint):
+    write_tree(tmp_path, {"t/train_gpt.py": "danger()\n"})
+    code, out, err = run(capsys, "audit", str(tmp_path / "t"), *args)
+    assert code == 2 and out == ""
+    [line] = err.strip().splitlines()
+    assert line.startswith(f"golfcheck: {args[0]}: {args[0]}: unknown rule id or prefix {bad}") and hint in line
+
+
+def test_unknown_rule_ids_in_the_configuration_exit_2(tmp_path, capsys):
+    cfg = tmp_path / "cwd" / "pyproject.toml"
+    write_tree(tmp_path, {"t/train_gpt.py": "danger()\n"})
+    for body in ('[tool.golfcheck]\nselect = ["XYZ"]\n', '[tool.golfcheck]\nignore = ["GC999"]\n'):
+        cfg.write_text(body)
+        code, out, err = run(capsys, "audit", str(tmp_path / "t"))
+        assert code == 2 and out == "" and str(cfg) in err and "unknown rule id or prefix" in err
+
+
+def test_per_file_ignores_and_extend_ignore_from_the_configuration(tmp_path, capsys):
+    write_tree(tmp_path, {"cwd/a/train_gpt.py": "danger()\nrisky()\n", "cwd/b/train_gpt.py": "danger()\nrisky()\n"})
+    (tmp_path / "cwd" / "pyproject.toml").write_text(
+        '[tool.golfcheck]\nextend-ignore = ["GC991"]\n[tool.golfcheck.per-file-ignores]\n"a/*.py" = ["GC990"]\n')
+    for target in ("a", str(tmp_path / "cwd" / "a")):  # relative or absolute, the pattern is relative to the config
+        code, out, _ = run(capsys, "audit", target, "b", "--format", "json")
+        assert code == 1
+        assert [(f["rule"], f["path"].split("/")[-2]) for f in json.loads(out)["findings"]] == [("GC990", "b")]
+
+
+def test_a_crashing_rule_fails_the_run_with_exit_2(tmp_path, capsys, monkeypatch):
+    import golfcheck.rules as rules_pkg
+    from engine_helpers import Exploding
+
+    rules = (*rules_pkg.all_rules(), Exploding)
+    monkeypatch.setattr(rules_pkg, "all_rules", lambda: rules)
+    write_tree(tmp_path, {"t/train_gpt.py": "x = 1\n"})
+    for extra in ((), ("--exit-zero",), ("--fail-on", "never"), ("--ignore", "GC0")):
+        code, out, err = run(capsys, "audit", str(tmp_path / "t"), "--format", "json", *extra)
+        assert code == 2, extra
+        [crash] = json.loads(out)["findings"]  # the report is still written
+        assert crash["rule"] == "GC000" and "GC992" in crash["message"]
+        assert "internal error in rule GC992 (test-exploding): ZeroDivisionError: boom" in err
+        assert "1 internal error(s)" in err
+
+
+# --------------------------------------------------------------------------- conventions: statistics, quiet, stdin
+def test_statistics_counts_findings_per_rule(tmp_path, capsys):
+    write_tree(tmp_path, {"t/train_gpt.py": "danger()\ndanger()\nrisky()\n"})
+    code, out, _ = run(capsys, "audit", str(tmp_path / "t"), "--statistics")
+    assert code == 1
+    assert out.splitlines() == ["    2  GC990  test-danger-call  2 error", "    1  GC991  test-risky-call   1 warning"]
+    code, out, _ = run(capsys, "audit", str(tmp_path / "t"), "--statistics", "--format", "json")
+    data = json.loads(out)
+    assert data["verdict"] == "ILLEGAL"
+    assert [(r["rule"], r["count"], r["error"], r["warning"]) for r in data["statistics"]] == [("GC990", 2, 2, 0), ("GC991", 1, 0, 1)]
+    assert run(capsys, "audit", str(tmp_path / "t"), "--statistics", "--format", "sarif")[0] == 2
+
+
+def test_quiet_prints_the_report_and_nothing_else(tmp_path, capsys):
+    write_tree(tmp_path, {"t/train_gpt.py": "danger()\n"})
+    code, out, err = run(capsys, "audit", str(tmp_path / "t"), "--quiet")
+    assert code == 1 and "GC990" in out and err == ""
+    code, out, err = run(capsys, "audit", str(tmp_path / "t"))
+    assert "verdict ILLEGAL" in err and "golfcheck check FOLDER" in err
+
+
+def test_dash_reads_the_code_from_stdin(tmp_path, capsys, monkeypatch):
+    import io
+
+    def stdin(data: bytes):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+    stdin(b"x = 1\ndanger()\n")
+    code, out, _ = run(capsys, "audit", "-")
+    assert code == 1 and out == "-:2:1: GC990 [error] danger() is called\n"
+    stdin(b"risky()\n")
+    (tmp_path / "cwd" / "pyproject.toml").write_text('[tool.golfcheck.per-file-ignores]\n"records/*" = ["GC991"]\n')
+    code, out, _ = run(capsys, "audit", "-", "--stdin-filename", "records/run/train_gpt.py", "--format", "json",
+                       "--fail-on", "warning")
+    assert code == 0 and json.loads(out)["files"] == ["records/run/train_gpt.py"]  # per-file-ignores see the name
+    stdin(b"def f(:\n")
+    code, out, _ = run(capsys, "audit", "-", "--stdin-filename", "mine.py")
+    assert code == 1 and out.startswith("mine.py:1:") and "GC001" in out
+    assert run(capsys, "audit", str(tmp_path), "--stdin-filename", "x.py")[0] == 2
+
+
+def test_progress_bar_for_long_batches(tmp_path):
+    import io
+
+    from golfcheck.cli.progress import MIN_UNITS, Progress
+
+    stream = io.StringIO()
+    bar = Progress(stream=stream, force_terminal=True)
+    for i in range(1, 4):
+        bar(i, 3)  # a short batch draws nothing
+    assert stream.getvalue() == ""
+    for i in range(1, MIN_UNITS + 1):
+        bar(i, MIN_UNITS)
+    bar.close()
+    assert f"{MIN_UNITS}/{MIN_UNITS}" in stream.getvalue()
+    quiet = io.StringIO()
+    off = Progress(enabled=False, stream=quiet, force_terminal=True)
+    off(1, 100)
+    off.close()
+    assert quiet.getvalue() == ""
+
+
+def test_progress_without_rich_is_one_plain_line(monkeypatch):
+    import builtins
+    import io
+
+    from golfcheck.cli.progress import Progress
+
+    real_import = builtins.__import__
+
+    def no_rich(name, *args, **kwargs):
+        if name.startswith("rich"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_rich)
+    stream = io.StringIO()
+    bar = Progress(stream=stream, force_terminal=True)
+    for i in range(1, 11):
+        bar(i, 10)
+    bar.close()
+    assert stream.getvalue().endswith("\raudited 10/10\n")

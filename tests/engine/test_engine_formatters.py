@@ -35,7 +35,7 @@ SARIF_SCHEMA = {
                         "semanticVersion": {"type": "string"},
                         "rules": {"type": "array", "items": {
                             "type": "object",
-                            "required": ["id", "shortDescription", "fullDescription", "help", "helpUri", "defaultConfiguration"],
+                            "required": ["id", "shortDescription", "fullDescription", "help", "defaultConfiguration"],
                             "properties": {
                                 "id": {"type": "string", "pattern": "^GC[0-9]{3}$"},
                                 "shortDescription": TEXT, "fullDescription": TEXT, "help": TEXT,

@@ -10,7 +10,7 @@ from golfcheck.findings import Severity, fails, verdict
 CODE = "x = 1\ndanger()  # golfcheck: ignore[GC990] reviewed: only on train data\n# golfcheck: ignore[GC991]\nrisky()\n"
 
 
-def test_suppressions_are_reported_not_obeyed_by_default(tmp_path):
+def test_suppressions_are_reported_not_obeyed_by_default(tmp_path, inline_catalogue):
     write_tree(tmp_path, {"train_gpt.py": CODE})
     _, findings = audit_folder(tmp_path)
     by_rule = {}
@@ -24,13 +24,33 @@ def test_suppressions_are_reported_not_obeyed_by_default(tmp_path):
     assert verdict(findings).value == "ILLEGAL"
 
 
-def test_suppressions_obeyed_with_respect_suppressions(tmp_path):
+def test_suppressions_obeyed_with_respect_suppressions(tmp_path, inline_catalogue):
     write_tree(tmp_path, {"train_gpt.py": CODE})
     _, findings = audit_folder(tmp_path, respect_suppressions=True)
     assert all(f.suppressed for f in findings if f.rule in ("GC990", "GC991"))  # own-line applies to next line
     assert {f.severity for f in findings if f.rule == "GC003"} == {Severity.NOTE}
     assert not fails(findings, "warning")
     assert verdict(findings).value == "CLEAN"
+
+
+@pytest.mark.parametrize("respect", [False, True])
+def test_a_suppression_of_an_unknown_id_says_it_suppresses_nothing(tmp_path, inline_catalogue, respect):
+    write_tree(tmp_path, {"train_gpt.py": "danger()  # golfcheck: ignore[GC777] reviewed\n"})
+    _, findings = audit_folder(tmp_path, respect_suppressions=respect)
+    assert [f.suppressed for f in findings if f.rule == "GC990"] == [False]
+    [gc003] = [f for f in findings if f.rule == "GC003"]
+    assert gc003.severity is Severity.WARNING
+    assert "suppresses nothing" in gc003.message and "GC777 is not a golfcheck rule id" in gc003.message
+    assert "obeyed" not in gc003.message.replace("not obeyed", "")
+
+
+def test_a_suppression_mixing_known_and_unknown_ids(tmp_path, inline_catalogue):
+    write_tree(tmp_path, {"train_gpt.py": "danger()  # golfcheck: ignore[GC990, GC99O]\n"})
+    _, findings = audit_folder(tmp_path, respect_suppressions=True)
+    assert [f.suppressed for f in findings if f.rule == "GC990"] == [True]
+    [gc003] = [f for f in findings if f.rule == "GC003"]
+    assert gc003.severity is Severity.WARNING  # a reviewer should see the typo
+    assert "GC990 obeyed" in gc003.message and "GC99O is not a golfcheck rule id (did you mean GC990?)" in gc003.message
 
 
 def test_suppression_only_for_named_codes(tmp_path):
@@ -67,14 +87,16 @@ def test_select_and_ignore_by_prefix(tmp_path, select, ignore, expected):
     assert {f.rule for f in findings} == expected
 
 
-def test_a_crashing_rule_becomes_one_visible_finding(tmp_path):
+def test_a_crashing_rule_becomes_one_visible_internal_error(tmp_path):
     write_tree(tmp_path, {"train_gpt.py": "danger()\n"})
+    _, findings = audit_folder(tmp_path, rules=(*INLINE_RULES, Exploding), ignore=("GC0",))
+    crash = [f for f in findings if f.rule == "GC000"]  # an internal error: never selected away
+    assert len(crash) == 1 and not [f for f in findings if f.rule == "GC002"]
+    assert "GC992" in crash[0].message and "ZeroDivisionError: boom" in crash[0].message
+    assert "engine_helpers.py:" in crash[0].message  # where it failed
+    assert "\n" not in crash[0].message
     _, findings = audit_folder(tmp_path, rules=(*INLINE_RULES, Exploding))
     assert [f.rule for f in findings if f.rule == "GC990"] == ["GC990"]  # the other rules still report
-    crash = [f for f in findings if f.rule == "GC002"]
-    assert len(crash) == 1
-    assert "GC992" in crash[0].message and "ZeroDivisionError: boom" in crash[0].message
-    assert "\n" not in crash[0].message
 
 
 def test_findings_are_deduplicated(tmp_path):
