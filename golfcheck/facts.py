@@ -739,6 +739,7 @@ class Facts:
         for f in self.functions.values():
             f.__dict__.pop("_returned", None)
             f.__dict__.pop("_accumulators", None)
+            f.__dict__.pop("_return_values", None)
 
     @property
     def module_level(self) -> Function:

@@ -284,6 +284,33 @@ def return_reads(fn: Function, index: int | None = None) -> frozenset[str]:
     return frozenset(out)
 
 
+def value_reads(node: cst.CSTNode) -> frozenset[str]:
+    """Names whose value ``node`` carries: reads outside subscript indices and slices (``t[:n]``
+    carries ``t``, not the size ``n``)."""
+    inside: set[int] = set()
+    for d in iter_descendants(node):
+        if isinstance(d, cst.Subscript):
+            for el in d.slice:
+                inside.update(id(x) for x in iter_descendants(el))
+    out = set()
+    for d in iter_descendants(node):
+        if isinstance(d, (cst.Name, cst.Attribute)) and id(d) not in inside:
+            n = dotted_name(d)
+            if n:
+                out.add(n)
+                out.add(n.split(".", 1)[0])
+    return frozenset(out)
+
+
+def return_value_reads(fn: Function) -> frozenset[str]:
+    """What the returned values carry (see :func:`value_reads`)."""
+    out = fn.__dict__.get("_return_values")
+    if out is None:
+        out = frozenset().union(*(value_reads(r.value) for r in returned(fn))) if returned(fn) else frozenset()
+        fn.__dict__["_return_values"] = out
+    return out
+
+
 def is_chain_of(value: cst.CSTNode | None, call: cst.Call) -> bool:
     """``value`` is ``call`` or a method chain on it (``f(...).astype(np.int64)``)."""
     while value is not None:
@@ -446,7 +473,7 @@ def _analysis(facts: Facts, kind: str) -> _Taint:
             s = _name_seeds(facts, fn, kind) | {t for e in st for t in e.targets}
             s |= {r for c in fn.calls for r in c.reads if "." in r and _last(r) in attrs}
             seeds[fn.qualname] = s
-            rr = return_reads(fn) | _init_attrs(fn)
+            rr = return_value_reads(fn) | _init_attrs(fn)
             ps = [p for p in fn.params if p not in ("self", "cls")]
             through[fn.qualname] = frozenset(p for p in ps if rr & fl.forward({p})) if rr else frozenset()
         reads_of: dict[str, dict[int, frozenset[str]]] = {}

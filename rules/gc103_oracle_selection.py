@@ -47,7 +47,9 @@ def _val_passes(facts, fn) -> list:
     for c in fn.calls:
         if not (set().union(*c.arg_reads, *(k[1] for k in c.kw_reads)) & val):
             continue
-        if any(_ngram.is_scorer(facts, g) for g in facts.resolve_call(fn, c)[:1]):
+        targets = facts.resolve_call(fn, c)[:1]
+        # an evaluation pass scores; a training step (it backpropagates) is not one
+        if any(_ngram.is_scorer(facts, g) and not any(k.name == "backward" for k in g.calls) for g in targets):
             out.append(c)
     return out
 
@@ -114,7 +116,9 @@ class OracleSelection(Rule):
         if not passes:
             return
         fl = _ngram.flow(facts, fn)
-        flows = [(c, fl.forward(_ngram.statement_targets(facts, fn, c.node))) for c in passes]
+        # a score is the pass's result, or a plain copy of it (best = ema_bpb), not any value computed from it
+        copies = lambda e: not isinstance(getattr(e.node, "value", None), (cst.Name, cst.Attribute, cst.Subscript))
+        flows = [(c, fl.forward(_ngram.statement_targets(facts, fn, c.node), skip=copies)) for c in passes]
 
         def sources(node) -> list:
             reads = _ngram.value_names(node) | _ngram.names_read(node)
@@ -158,7 +162,7 @@ class OracleSelection(Rule):
                 if not (chosen or saved or label):
                     continue
                 what = (f"`{sorted(chosen)[0]}`" if chosen else
-                        f"the checkpoint `{facts.code(saved[0].node)[:60]}` keeps" if saved else "the reported score")
+                        f"which weights are kept (`{facts.code(saved[0].node)[:60]}`)" if saved else "the reported score")
                 yield ctx.finding(self, facts, node.test, (
                     f"`if {facts.code(node.test)}:` chooses {what} by comparing validation scores of "
                     f"{_describe(facts, srcs)} evaluation passes: the submission is selected on the tokens "

@@ -41,6 +41,32 @@ def _adapting_calls(facts, fn):
     return out
 
 
+_MODEL_METHODS = {"parameters", "named_parameters", "train", "eval", "state_dict", "load_state_dict", "zero_grad"}
+
+
+def _trained_args(facts, call, adapted) -> set[str]:
+    """The caller's names handed to the parameters of ``adapted`` that hold the model it trains: the
+    receivers of ``.parameters()`` / ``.train()`` there, or a parameter it calls (``model(x, y)``)."""
+    models = set()
+    for c in adapted.calls:
+        if c.name in _MODEL_METHODS and c.func and "." in c.func:
+            models.add(c.func.rsplit(".", 1)[0].split(".")[0])
+        elif c.func and "." not in c.func:
+            models.add(c.func)
+    ps = [p for p in adapted.params if p not in ("self", "cls")]
+    out = set()
+    for i, a in enumerate(x for x in call.node.args if x.keyword is None):
+        n = dotted_name(a.value)
+        if i < len(ps) and ps[i] in models and n and "." not in n:
+            out.add(n)
+    for a in call.node.args:
+        if a.keyword is not None and a.keyword.value in models:
+            n = dotted_name(a.value)
+            if n and "." not in n:
+                out.add(n)
+    return out
+
+
 def _model_args(call) -> set[str]:
     """Plain names handed to a call (the model is one of them)."""
     names = set()
@@ -149,7 +175,7 @@ class Rescoring(Rule):
             return
         scorers = [(c, g) for c in fn.calls for g in facts.resolve_call(fn, c)[:1] if _ngram.is_scorer(facts, g)]
         for c1, adapted in sites:
-            model_names = _model_args(c1)
+            model_names = _trained_args(facts, c1, adapted)
             if not model_names:
                 continue
             for c2, g2 in scorers:

@@ -5,7 +5,7 @@ import re
 import libcst as cst
 
 from golfcheck import flow
-from golfcheck.facts import iter_descendants
+from golfcheck.facts import iter_descendants, names_read
 from golfcheck.findings import Severity
 from golfcheck.source import dotted_name
 from golfcheck.rule import Example, Rule, Ruling
@@ -23,18 +23,56 @@ FILE_READS = {"load", "decompress", "read", "read_bytes", "fromfile", "frombuffe
 def _artifact_loads(facts, f):
     """Calls that load the model back from the artifact on disk: ``deserialize(...)``, or
     ``load_state_dict`` of a state read from a file (not an in-memory copy, as a warmup restore is)."""
-    fl = flow.function_flow(facts, f)
-    from_file = fl.forward({t for c in f.calls if c.name in FILE_READS for t in
-                            (fl.assignment_of(c.node).targets if fl.assignment_of(c.node) is not None else ())})
     out = []
     for c in f.calls:
         if c.name in LOADS_ARTIFACT:
             out.append(c)
-        elif c.name == "load_state_dict" and (c.reads & from_file or any(
-                isinstance(d, cst.Call) and (dotted_name(d.func) or "").rsplit(".", 1)[-1] in FILE_READS
-                for d in iter_descendants(c.node) if d is not c.node)):
+        elif c.name == "load_state_dict" and c.node.args and (
+                any(isinstance(d, cst.Call) and _reads_file(d) for d in iter_descendants(c.node.args[0].value))
+                or _from_file(facts, f, {n for n in names_read(c.node.args[0].value) if "." not in n}, (c.line, c.col))):
             out.append(c)
     return out
+
+
+def _is_data(facts, f, name: str, pos, depth: int = 0) -> bool:
+    """``name`` holds training data, not a statistic already fitted on it: no definition on its way
+    back to the source is a call of a local helper that fits or calibrates (``t = calibrate(model,
+    files); temp = t.item()`` is a number computed before the load, not data read after it)."""
+    d = flow.definition(facts, f, name, pos)
+    if d is None or depth > 5:
+        return True
+    value = getattr(d.node, "value", None)
+    if value is not None:
+        calls = {id(c.node): c for c in f.calls}
+        for node in iter_descendants(value):
+            c = calls.get(id(node))
+            if c is not None and any(_fits(g) or HESSIAN_CALL.search(g.name) for g in facts.resolve_call(f, c)):
+                return False
+    return all(_is_data(facts, f, r, d.pos, depth + 1) for r in d.reads if r != name and "." not in r) if d.reads else True
+
+
+def _from_file(facts, f, names, pos, depth: int = 0) -> bool:
+    """A value read from a file: its definition (followed back through what it reads) calls a file
+    reader (torch.load, decompress, open(...).read(), ...)."""
+    if depth > 5:
+        return False
+    for n in names:
+        d = flow.definition(facts, f, n, pos)
+        if d is None:
+            continue
+        value = getattr(d.node, "value", None)
+        if value is not None and any(isinstance(x, cst.Call) and _reads_file(x) for x in iter_descendants(value)):
+            return True
+        if _from_file(facts, f, {r for r in d.reads if "." not in r and r != n}, d.pos, depth + 1):
+            return True
+    return False
+
+
+def _reads_file(call: cst.Call) -> bool:
+    name = (dotted_name(call.func) or "").rsplit(".", 1)[-1]
+    if not name and isinstance(call.func, cst.Attribute):
+        name = call.func.attr.value
+    return name in FILE_READS
 
 
 def _fits(g) -> bool:
@@ -102,7 +140,8 @@ class TrainDataAtEval(Rule):
             for c in f.calls:
                 if (c.line, c.col) <= first or not (c.reads & train):
                     continue
-                if not flow.value_at(facts, f, c.reads & train, (c.line, c.col), flow.TRAIN):
+                data = {n for n in c.reads & train if _is_data(facts, f, n, (c.line, c.col))}
+                if not data or not flow.value_at(facts, f, data, (c.line, c.col), flow.TRAIN):
                     continue
                 fits = [g for g in facts.resolve_call(f, c) if _fits(g)]
                 if not fits and not HESSIAN_CALL.search(c.name):
