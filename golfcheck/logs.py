@@ -262,6 +262,9 @@ SERIALIZE_WALL = re.compile(r"^serialize_wallclock: (?P<s>[\d.]+)s")
 ARTIFACT_WALL = re.compile(r"^artifact_production_wallclock: (?P<s>[\d.]+)s(?: \(must be < (?P<cap>[\d.]+)\))?")
 POST_GPTQ_WALL = re.compile(r"^wallclock:post_gptq total_elapsed:(?P<s>[\d.]+)s(?: train_budget:(?P<b>[\d.]+)s)?")
 TOTAL_EVAL = re.compile(r"^total_eval_time:\s?(?P<s>[\d.]+)s")
+# The reference model's projection of its legal evaluation over the whole split (reference_model/train.py)
+EVAL_BUDGET = re.compile(r"^(?:error: )?eval_budget: mode:(?P<mode>\w+) .*?projected_eval_seconds:(?P<s>[\d.]+) "
+                         r"max_eval_seconds:(?P<cap>[\d.]+) scope:(?P<scope>\S+) fits:(?P<fits>yes|no)")
 PEAK_MEM = re.compile(r"^peak memory(?: allocated)?: (?P<alloc>\d+) MiB(?: reserved: (?P<res>\d+) MiB)?")
 RAW_MODEL = re.compile(r"^Serialized model: (?P<bytes>\d+) bytes\s*$")
 MODEL = re.compile(
@@ -378,6 +381,9 @@ class Run:
     artifact_wall_s: Value | None = None
     post_gptq_wall_s: Value | None = None
     total_eval_s: Value | None = None
+    # (projected seconds, cap, scope, fits) from an ``eval_budget:`` line
+    eval_projection: tuple[float, float, str, bool] | None = None
+    eval_projection_line: int = 0
     json_eval_ms: Value | None = None  # eval-only JSON summaries (2026-04-23 ttt_pr1767/summary.log)
     json_loss: Value | None = None
     raw_model_bytes: Value | None = None
@@ -707,6 +713,11 @@ class _RunParser:
         m = PEAK_MEM.match(t)
         if m:
             run.peak_mem_mib = int(m.group("alloc"))
+            return
+        m = EVAL_BUDGET.match(t)
+        if m:
+            run.eval_projection = (float(m.group("s")), float(m.group("cap")), m.group("scope"), m.group("fits") == "yes")
+            run.eval_projection_line = no
             return
         m = RAW_MODEL.match(t)
         if m:

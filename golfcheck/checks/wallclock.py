@@ -70,6 +70,7 @@ def check_wallclock(sub: Submission, profile: str = "record", logs: LogsResult |
                 None if r.gptq_reserve_s is None else float(r.gptq_reserve_s.value),
             "artifact_production_seconds": None if r.artifact_wall_s is None else float(r.artifact_wall_s.value),
             "eval_seconds": r.eval_seconds(), "eval_upper_seconds": r.eval_upper_seconds,
+            "projected_eval_seconds": None if r.eval_projection is None else r.eval_projection[0],
             "steps": steps, "step_ms": None if step_ms is None else round(step_ms, 3),
             "world_size": None if r.world_size is None else int(r.world_size.value),
             "gpus": r.gpu_names, "gpu_count": r.gpu_count or None,
@@ -82,6 +83,7 @@ def check_wallclock(sub: Submission, profile: str = "record", logs: LogsResult |
             continue  # a superseded run of a seed; runs that name no seed are gated too
         _train(res, sub, r, entry, step_ms, profile, gate)
         _eval(res, sub, r, entry, profile, gate)
+        _projection(res, sub, r, profile, gate)
     res.hardware = {"world_sizes": sorted(world), "gpus": sorted(gpu_names)}
     data = sub.submission_json if isinstance(sub.submission_json, dict) else {}
     hw = data.get("hardware") if isinstance(data.get("hardware"), str) else None
@@ -164,6 +166,22 @@ def _train(res, sub, r, entry, step_ms, profile, gate) -> None:
             "GC504", Severity.NOTE, sub, r.log, r.artifact_wall_s.line,
             f"{r.log}: artifact_production_wallclock {float(r.artifact_wall_s.value):.1f} s is reported, not gated "
             f"(the accepted measure is train time + Hessian collection, §4.5)", README_RULES, profile))
+
+
+def _projection(res, sub, r, profile, gate) -> None:
+    """A script that projects its own evaluation over the whole split (``eval_budget:``): a projection
+    past 600 s is a warning (a projection, not a measurement); one that fits is a note."""
+    if r.eval_projection is None:
+        return
+    projected, cap, scope, fits = r.eval_projection
+    where = f"{r.log}: the script projects its evaluation of the {'whole split' if scope == 'split' else scope} at {projected:.1f} s"
+    if gate and projected > LIMIT_SECONDS:
+        res.findings.append(finding("GC505", Severity.WARNING, sub, r.log, r.eval_projection_line,
+                                    f"{where}, over the {LIMIT_SECONDS:.0f} s evaluation budget", README_RULES, profile))
+    else:
+        res.findings.append(finding("GC505", Severity.NOTE, sub, r.log, r.eval_projection_line,
+                                    f"{where} (budget {cap:.0f} s: {'fits' if fits else 'does not fit'})",
+                                    README_RULES, profile))
 
 
 def _eval(res, sub, r, entry, profile, gate) -> None:

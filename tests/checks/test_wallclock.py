@@ -79,3 +79,16 @@ def test_a_log_without_a_seed_line_is_still_held_to_the_budget(make_folder):
     files["train_extra.log"] = log(7, 1.0004, train_ms=700_000).replace("  seed: 7\n", "")
     found = [f for f in _findings(make_folder(files)) if f.rule == "GC504" and f.path.endswith("train_extra.log")]
     assert found and found[0].severity.value == "error" and "700.000 s" in found[0].message
+
+
+def test_an_evaluation_projection_is_read_from_the_log(make_folder):
+    """reference_model/train.py logs `eval_budget:`; a projection past 600 s is a warning, one that fits a note."""
+    line = ("eval_budget: mode:l2r block:1 seq_len:1024 windows:40000 world_size:8 seconds_per_window:0.12 "
+            "projected_eval_seconds:{s} max_eval_seconds:600 scope:split fits:{fits} tried:1024={s}s\n")
+    files = good_files()
+    files["train_seed42.log"] = line.format(s="1450.0", fits="no") + log(42, 1.0001)
+    (f,) = [f for f in _findings(make_folder(files)) if f.rule == "GC505"]
+    assert f.severity.value == "warning" and "1450.0 s" in f.message and f.line == 1
+    files["train_seed42.log"] = line.format(s="410.0", fits="yes") + log(42, 1.0001)
+    (f,) = [f for f in _findings(make_folder(files)) if f.rule == "GC505"]
+    assert f.severity.value == "note" and "fits" in f.message
