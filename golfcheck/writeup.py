@@ -352,7 +352,8 @@ def build(path: str | Path, profile: str | None = None, sota=None, overrides: di
         val[test] = {"p": None, "t": None, "df": None, "pass": False, **(val.get(test) or {})}
     ctx.update(
         size=sec.get("size", {}), wallclock=sec.get("wallclock", {}), val=val, sota=val.get("sota"),
-        verdict=report.verdict.value, command=run_command(sub, [c.run for c in logs.seeds().values()]),
+        verdict=report.verdict.value, rule_verdict=report.rule_verdict.value,
+        paperwork_verdict=(report.paperwork_verdict.value if report.paperwork_verdict else "not checked"), command=run_command(sub, [c.run for c in logs.seeds().values()]),
         requirements=(Path(sub.root) / "requirements.txt").is_file(), files=_included_files(sub),
         suppressions=[_finding_line(f) for f in findings if f.rule == "GC003"],
     )
