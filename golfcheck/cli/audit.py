@@ -107,8 +107,10 @@ def units_text(rows: list[dict]) -> str:
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings (text or json).")
 @click.option("-q", "--quiet", is_flag=True, help="Print the report and nothing else (no summary, notes or progress).")
 @click.option("--stdin-filename", default=None, help="The name to report for code read from stdin (PATH `-`).")
+@click.option("--no-cache", is_flag=True,
+              help="Analyse again even when an unchanged file's result is cached (GOLFCHECK_NO_CACHE=1 does the same).")
 def audit(paths, fmt, select, ignore, config_path, fail_on, exit_zero, respect_suppressions, history, jobs, timeout, memory,
-          output, statistics, quiet, stdin_filename):
+          output, statistics, quiet, stdin_filename, no_cache):
     """Static audit of train_gpt.py files or submission folders (never runs them).
 
     Answers the code question: does what the code and its run configuration do break a rule of the
@@ -128,6 +130,7 @@ def audit(paths, fmt, select, ignore, config_path, fail_on, exit_zero, respect_s
         history=history,
         timeout=(cfg.timeout if timeout is None else timeout) or None,
         memory=(cfg.memory if memory is None else memory) or None,
+        cache=not no_cache,
     )
     progress = Progress(enabled=not quiet)
     with tempfile.TemporaryDirectory(prefix="golfcheck-stdin-") as tmp:
