@@ -21,8 +21,8 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 from golfcheck.runconfig import ENV_GETTERS, RunConfig, truthy
-from golfcheck.tree import (_KIDS, clear_memos, find, iter_descendants, names_read,  # noqa: F401 - re-exported
-                            node_children, subtree, walk)
+from golfcheck.tree import (_COMPREHENSIONS, _KIDS, clear_memos, comprehension_bound, find,  # noqa: F401
+                            iter_descendants, names_read, node_children, subtree, walk)
 from golfcheck.source import Source, dotted_name, string_value  # noqa: F401 - string_value is re-exported
 
 MODULE = "<module>"
@@ -407,6 +407,11 @@ class _Collector(CodegenState):
             d = dotted_name(node)
             if d:
                 mine = {d, d.split(".", 1)[0]}
+        elif mine and node_type in _COMPREHENSIONS:
+            # the names a comprehension binds are its own (Python 3 scoping); its first iterable
+            # is read in the enclosing scope
+            bound = comprehension_bound(node)
+            mine = {n for n in mine if n.split(".", 1)[0] not in bound} | set(self.reads.get(id(node.for_in.iter)) or ())
         if mine:
             self.reads[key] = mine
             parent = stack[-1]

@@ -33,6 +33,7 @@ import libcst as cst
 from golfcheck.facts import (MODULE, VAL_LOADERS, VAL_NAME, VAL_STRING, Facts, Function, iter_descendants,
                              names_read)
 from golfcheck.source import dotted_name
+from golfcheck.tree import comprehension_scoped, walk
 
 VAL = "val"
 TRAIN = "train"
@@ -52,6 +53,10 @@ SOURCE_NAME = {
 # Methods that put their arguments into their receiver (a list, a tensor, a table).
 MUTATORS = {"append", "extend", "insert", "copy_", "add_", "fill_", "index_put_", "put_", "scatter_", "scatter_add_",
             "index_add_", "update", "update_batch", "build", "build_full", "add", "observe", "absorb", "feed", "push"}
+
+
+# what an edge reads, narrowed: one set for all its targets, or one set per target
+Reads = "frozenset[str] | dict[str, frozenset[str]]"
 
 
 # ---------------------------------------------------------------------------------------- edges
@@ -156,7 +161,7 @@ class FunctionFlow:
                             and (e.op in ("+=", "-=") or (e.op is None and len(e.targets) == 1 and e.targets[0] in e.reads))
                             for t in e.targets}
 
-    def forward(self, seeds: Iterable[str], skip=None, reads_of: dict[int, frozenset[str]] | None = None) -> set[str]:
+    def forward(self, seeds: Iterable[str], skip=None, reads_of: dict[int, Reads] | None = None) -> set[str]:
         """Names that may hold a value derived from ``seeds`` anywhere in the function (``skip(edge)``
         prunes edges; ``reads_of`` narrows what some edges read, by edge id)."""
         out = set(seeds)
@@ -165,6 +170,12 @@ class FunctionFlow:
             changed = False
             for e in self.edges:
                 reads = e.reads if reads_of is None else reads_of.get(id(e), e.reads)
+                if type(reads) is dict:  # narrowed per target (``model, stats = train(h, val)``)
+                    for t, r in reads.items():
+                        if t not in out and r & out and (skip is None or not skip(e)):
+                            out.add(t)
+                            changed = True
+                    continue
                 if reads & out and not set(e.targets) <= out and (skip is None or not skip(e)):
                     out.update(e.targets)
                     changed = True
@@ -264,7 +275,8 @@ def returned(fn: Function) -> list[cst.Return]:
     if out is None:
         out = []
         if fn.node is not None:
-            for d in iter_descendants(fn.node.body):
+            nested = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+            for d in walk(fn.node.body, prune=lambda n: isinstance(n, nested)):
                 if isinstance(d, cst.Return) and d.value is not None:
                     out.append(d)
         fn.__dict__["_returned"] = out
@@ -287,7 +299,7 @@ def return_reads(fn: Function, index: int | None = None) -> frozenset[str]:
 def value_reads(node: cst.CSTNode) -> frozenset[str]:
     """Names whose value ``node`` carries: reads outside subscript indices and slices (``t[:n]``
     carries ``t``, not the size ``n``)."""
-    inside: set[int] = set()
+    inside: set[int] = comprehension_scoped(node)
     for d in iter_descendants(node):
         if isinstance(d, cst.Subscript):
             for el in d.slice:
@@ -403,11 +415,12 @@ class _Taint:
     through: dict[str, frozenset[str]]  # per function: parameters whose value reaches the return
     params: dict[str, set[str]]
     names: dict[str, frozenset[str]]
-    hits: dict[str, list[Edge]]  # per function: edges whose call returns source data at that call site
+    # per function: edges whose call returns source data at that call site, with the targets that get it
+    hits: dict[str, list[tuple[Edge, tuple[str, ...]]]]
     # per function: edges that assign a local call's result read only the arguments that reach the
     # callee's return (``model = train_model(h, val_data)`` does not hold val_data when the model
     # returned does not derive from it)
-    reads_of: dict[str, dict[int, frozenset[str]]]
+    reads_of: dict[str, dict[int, Reads]]
 
 
 def source_attributes(facts: Facts, kind: str) -> frozenset[str]:
@@ -476,13 +489,13 @@ def _analysis(facts: Facts, kind: str) -> _Taint:
             rr = return_value_reads(fn) | _init_attrs(fn)
             ps = [p for p in fn.params if p not in ("self", "cls")]
             through[fn.qualname] = frozenset(p for p in ps if rr & fl.forward({p})) if rr else frozenset()
-        reads_of: dict[str, dict[int, frozenset[str]]] = {}
+        reads_of: dict[str, dict[int, Reads]] = {}
         for fn in facts.functions.values():
             reads_of[fn.qualname] = _narrowed(facts, fn, calls[fn.qualname], through)
         returns: set[str] = set()
         params: dict[str, set[str]] = {q: set() for q in facts.functions}
         names_of: dict[str, frozenset[str]] = {}
-        hits: dict[str, list[Edge]] = {}
+        hits: dict[str, list[tuple[Edge, tuple[str, ...]]]] = {}
 
         def call_hit(c, local, names_here) -> bool:
             for g in local:
@@ -498,6 +511,15 @@ def _analysis(facts: Facts, kind: str) -> _Taint:
                     return True
             return False
 
+        def hit_targets(e, local, names_here, narrow) -> tuple[str, ...]:
+            """The targets of a hit call's edge that receive source data: all of them when the
+            callee returns it whatever its arguments, else those whose element of the returned tuple
+            the tainted arguments reach."""
+            per = narrow.get(id(e))
+            if type(per) is not dict or any(g.qualname in returns for g in local):
+                return e.targets
+            return tuple(t for t, r in per.items() if r & names_here)
+
         outer = {q: _outer(facts, fn) for q, fn in facts.functions.items()}
         for _ in range(8):
             changed = False
@@ -509,24 +531,25 @@ def _analysis(facts: Facts, kind: str) -> _Taint:
                     s = s | (_free_reads(facts, fn) & names_of.get(outer[q], frozenset()))
                 narrow = reads_of[q]
                 cur = frozenset(fl.forward(s, reads_of=narrow)) if s else frozenset()
-                found: list[Edge] = []
+                found: list[tuple[Edge, tuple[str, ...]]] = []
                 for _ in range(3):  # call results feed later calls in the same function
-                    more = [e for e, c, local in calls[q] if call_hit(c, local, cur)]
+                    more = [(e, hit_targets(e, local, cur, narrow)) for e, c, local in calls[q] if call_hit(c, local, cur)]
+                    more = [(e, ts) for e, ts in more if ts]
                     if len(more) == len(found):
                         break
                     found = more
-                    cur = frozenset(fl.forward(s | {t for e in found for t in e.targets}, reads_of=narrow))
+                    cur = frozenset(fl.forward(s | {t for _, ts in more for t in ts}, reads_of=narrow))
                 names_of[q], hits[q] = cur, found
                 # intrinsic: the return holds source data without any parameter's help
                 if fn.node is not None and q not in returns and (seeds[q] or found):
                     own = frozenset(fl.forward(seeds[q], reads_of=narrow)) if seeds[q] else frozenset()
                     for _ in range(3):
-                        own_hits = [e for e, c, local in calls[q] if call_hit(c, local, own)]
-                        grown = frozenset(fl.forward(seeds[q] | {t for e in own_hits for t in e.targets}, reads_of=narrow))
+                        own_hits = [hit_targets(e, local, own, narrow) for e, c, local in calls[q] if call_hit(c, local, own)]
+                        grown = frozenset(fl.forward(seeds[q] | {t for ts in own_hits for t in ts}, reads_of=narrow))
                         if grown == own:
                             break
                         own = grown
-                    if (return_reads(fn) | _init_attrs(fn)) & own:
+                    if (return_reads(fn) | _data_init_attrs(facts, fn)) & own:
                         returns.add(q)
                         changed = True
             for fn in facts.functions.values():
@@ -559,10 +582,10 @@ def _analysis(facts: Facts, kind: str) -> _Taint:
     return _memo(facts, ("taint", kind), compute)
 
 
-def _narrowed(facts: Facts, fn: Function, calls, through) -> dict[int, frozenset[str]]:
+def _narrowed(facts: Facts, fn: Function, calls, through) -> dict[int, Reads]:
     """For edges whose value is a call of local functions (or a method chain on one), the names the
     result can hold: the receiver, and the arguments whose parameter reaches the callee's return."""
-    out: dict[int, frozenset[str]] = {}
+    out: dict[int, Reads] = {}
     for e, c, local in calls:
         value = getattr(e.node, "value", None)
         if value is None or not is_chain_of(value, c.node):
@@ -584,7 +607,49 @@ def _narrowed(facts: Facts, fn: Function, calls, through) -> dict[int, frozenset
                     keep |= reads
         # the value may do more than call: `train(h, x).to(device)` reads what the chain reads
         out[id(e)] = frozenset(keep | (e.reads - c.reads))
+        per = _unpacked(facts, e, c, local, set(names_read(func.value)) if isinstance(func, cst.Attribute) else set())
+        if per is not None:
+            out[id(e)] = {t: frozenset(r | (e.reads - c.reads)) for t, r in per.items()}
     return out
+
+
+def _unpacked(facts: Facts, e: Edge, c, local, receiver: set[str]) -> dict[str, frozenset[str]] | None:
+    """``a, b, c = f(x, y)`` with a local ``f`` that returns tuples of that length: per target, the
+    receiver and the arguments whose parameter reaches that element of the returned tuple (the
+    model that ``train_model(h, val_data)`` returns does not hold val_data because the training
+    summary beside it does)."""
+    node = e.node
+    if not isinstance(node, cst.Assign) or len(node.targets) != 1 or node.value is not c.node:
+        return None
+    target = node.targets[0].target
+    if not isinstance(target, (cst.Tuple, cst.List)):
+        return None
+    names = [dotted_name(el.value) if not isinstance(el, cst.StarredElement) else None for el in target.elements]
+    if not names or None in names:
+        return None
+    size = len(names)
+    per: dict[str, set[str]] = {n: set(receiver) for n in names}
+    for g in local:
+        rets = returned(g)
+        if not rets or not all(isinstance(r.value, cst.Tuple) and len(r.value.elements) == size
+                               and not any(isinstance(el, cst.StarredElement) for el in r.value.elements)
+                               for r in rets):
+            return None
+        if g.node is not None and (isinstance(g.node.params.star_arg, cst.Param) or g.node.params.star_kwarg):
+            return None
+        fl = function_flow(facts, g)
+        ps = [p for p in g.params if p not in ("self", "cls")]
+        reach = {p: fl.forward({p}) for p in ps}
+        for i, n in enumerate(names):
+            rr = frozenset().union(*(value_reads(r.value.elements[i].value) for r in rets))
+            thru = {p for p in ps if rr & reach[p]}
+            for j, reads in enumerate(c.arg_reads):
+                if j < len(ps) and ps[j] in thru:
+                    per[n] |= reads
+            for kw, reads in c.kw_reads:
+                if kw in thru or kw not in g.params:
+                    per[n] |= reads
+    return {n: frozenset(r) for n, r in per.items()}
 
 
 def _outer(facts: Facts, fn: Function) -> str | None:
@@ -634,11 +699,88 @@ def _init_attrs(fn: Function) -> frozenset[str]:
     return frozenset(t for a in fn.assigns for t in a.targets if t.startswith("self."))
 
 
+# calls that only build or pick a path: the shard pattern they are given stays a name, not data
+PATH_CALLS = re.compile(r"^(os\.path\.\w+|os\.environ\.get|os\.getenv|environ\.get|str|Path|pathlib\.Path|"
+                        r"glob\.glob|glob|sorted|list|tuple|int|float|bool)$")
+STRING_METHODS = {"format", "replace", "strip", "rstrip", "lstrip", "split", "lower", "upper", "join", "with_suffix",
+                  "with_name", "expanduser", "resolve", "absolute", "glob", "rglob"}
+
+
+def _path_valued(facts: Facts, fn: Function, name: str, _seen: set[str] | None = None) -> bool:
+    """Does every definition of ``name`` in ``fn`` build a string or path (a literal, an f-string,
+    ``os.path.join``/``os.environ.get``/``glob``/``sorted`` of such, a conditional between such) rather
+    than load data? ``self.val_files = os.path.join(root, "fineweb_val_*.bin")`` is path-valued;
+    ``self.val_tokens = load_tokens(self.val_files)`` is not."""
+    seen = _seen if _seen is not None else set()
+    key = f"{fn.qualname}:{name}"
+    if key in seen:
+        return True
+    seen.add(key)
+    defs = function_flow(facts, fn).defs(name)
+    if not defs:
+        return True  # a parameter or an outer name: what it holds is decided at its own definition
+    for e in defs:
+        value = e.node if e.kind == "mutate" else getattr(e.node, "value", None)
+        if e.kind in ("loop", "unpack", "mutate") or value is None or not _path_expr(facts, fn, value, seen):
+            return False
+    return True
+
+
+def _path_expr(facts: Facts, fn: Function, node: cst.CSTNode, seen: set[str]) -> bool:
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Integer, cst.Float)):
+        return True
+    if isinstance(node, (cst.Name, cst.Attribute)):
+        name = dotted_name(node)
+        return name is None or _path_valued(facts, fn, name, seen)
+    if isinstance(node, cst.IfExp):
+        return _path_expr(facts, fn, node.body, seen) and _path_expr(facts, fn, node.orelse, seen)
+    if isinstance(node, cst.BooleanOperation):
+        return _path_expr(facts, fn, node.left, seen) and _path_expr(facts, fn, node.right, seen)
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Divide, cst.Modulo)):
+        return _path_expr(facts, fn, node.left, seen) and _path_expr(facts, fn, node.right, seen)
+    if isinstance(node, (cst.List, cst.Tuple)):
+        return all(_path_expr(facts, fn, el.value, seen) for el in node.elements)
+    if isinstance(node, cst.Subscript):
+        return _path_expr(facts, fn, node.value, seen)
+    if isinstance(node, cst.Call):
+        if not all(_path_expr(facts, fn, a.value, seen) for a in node.args):
+            return False
+        if PATH_CALLS.match(dotted_name(node.func) or ""):
+            return True
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in STRING_METHODS:
+            return _path_expr(facts, fn, node.func.value, seen)
+        # a local helper that returns a path (``_default_val_byte_files(root)``)
+        site = next((c for c in fn.calls if c.node is node), None)
+        local = [g for g in facts.resolve_call(fn, site) if g.node is not None] if site is not None else []
+        key = "()" + (local[0].qualname if local else "")
+        if not local or key in seen:
+            return bool(local)
+        seen.add(key)
+        return all(r.value is not None and _path_expr(facts, g, r.value, seen) for g in local for r in returned(g))
+    return False
+
+
+def _data_init_attrs(facts: Facts, fn: Function) -> frozenset[str]:
+    """The constructor's attributes that carry data: a settings object whose ``val_files`` is a shard
+    pattern is not validation data (reads of ``h.val_files`` are followed as a source attribute);
+    a loader object whose ``val_tokens`` it loads is."""
+    attrs = _init_attrs(fn)
+    if not attrs:
+        return attrs
+    return frozenset(a for a in attrs if not _path_valued(facts, fn, a))
+
+
 def source_edges(facts: Facts, fn: Function, kind: str = VAL) -> list[Edge]:
     """Edges of ``fn`` that take ``kind`` data straight from a source: a shard-naming literal, a
     source attribute, an external loader named for it, or a local function that returns it."""
+    return [e for e, _ in source_targets(facts, fn, kind)]
+
+
+def source_targets(facts: Facts, fn: Function, kind: str = VAL) -> list[tuple[Edge, tuple[str, ...]]]:
+    """:func:`source_edges` with the targets each gives source data to (``model, stats =
+    train(h, val_data)`` gives it to ``stats`` only when only the stats derive from val_data)."""
     t = _analysis(facts, kind)
-    return t.static.get(fn.qualname, []) + t.hits.get(fn.qualname, [])
+    return [(e, e.targets) for e in t.static.get(fn.qualname, [])] + list(t.hits.get(fn.qualname, []))
 
 
 def source_returns(facts: Facts, kind: str = VAL) -> frozenset[str]:
@@ -686,7 +828,7 @@ def value_at(facts: Facts, fn: Function, reads: Iterable[str], pos, kind: str = 
         pos = (int(pos), 10 ** 6)
     fl = function_flow(facts, fn)
     params = source_params(facts, fn, kind) | _name_seeds(facts, fn, kind)
-    sources = {id(e) for e in source_edges(facts, fn, kind)}
+    sources = {id(e): ts for e, ts in source_targets(facts, fn, kind)}
     attrs = source_attributes(facts, kind)
     narrow = _analysis(facts, kind).reads_of.get(fn.qualname, {})
     seen: set[tuple[str, tuple[int, int]]] = set()
@@ -701,9 +843,12 @@ def value_at(facts: Facts, fn: Function, reads: Iterable[str], pos, kind: str = 
             if n in params or ("." in n and _last(n) in attrs):
                 return True
             for e in fl.reaching(n, at):
-                if id(e) in sources:
+                if n in sources.get(id(e), ()):
                     return True
-                reads = set(narrow.get(id(e), e.reads)) - ({n} if e.augments else set())
+                got = narrow.get(id(e), e.reads)
+                if type(got) is dict:
+                    got = got.get(n, e.reads)
+                reads = set(got) - ({n} if e.augments else set())
                 if reads and walk(reads, e.pos, depth + 1):
                     return True
         return False
@@ -735,7 +880,7 @@ def from_source(facts: Facts, fn: Function, name: str, pos, kind: str = VAL) -> 
         root = name.split(".", 1)[0]
         return name in source_params(facts, fn, kind) or root in source_params(facts, fn, kind) \
             or name in _name_seeds(facts, fn, kind) or root in _name_seeds(facts, fn, kind)
-    return any(d is e for e in source_edges(facts, fn, kind))
+    return any(d is e and name in ts for e, ts in source_targets(facts, fn, kind))
 
 
 def before(fn: Function, a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -745,5 +890,5 @@ def before(fn: Function, a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 
 __all__ = ["VAL", "TRAIN", "Edge", "FunctionFlow", "function_flow", "returned", "return_reads", "call_results",
-           "is_chain_of", "holds_source", "source_edges", "source_attributes", "source_returns", "source_params",
+           "is_chain_of", "holds_source", "source_edges", "source_targets", "source_attributes", "source_returns", "source_params",
            "names", "value_at", "before"]

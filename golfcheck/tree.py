@@ -50,6 +50,9 @@ def names_read(node: cst.CSTNode | None) -> frozenset[str]:
                 out.add(d)
                 out.add(d.split(".", 1)[0])
                 continue
+        if t in _COMPREHENSIONS:
+            out |= _comprehension_reads(n)
+            continue
         stack.extend(node_children(n))
     result = frozenset(out)
     if len(_READS_MEMO) > 500_000:  # bounded: the memo holds its nodes alive
@@ -115,6 +118,54 @@ def subtree(node: cst.CSTNode) -> list[cst.CSTNode] | None:
     if hit is not None and hit[0] is node:
         return hit[4][hit[2]:hit[3]]
     return None
+
+
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+
+def comprehension_bound(comp: cst.CSTNode) -> frozenset[str]:
+    """Names a comprehension binds (its ``for`` targets): local to it, as in Python 3."""
+    out: set[str] = set()
+    for_in = getattr(comp, "for_in", None)
+    while for_in is not None:
+        for d in _iter_descendants(for_in.target):
+            if type(d) is cst.Name:
+                out.add(d.value)
+        for_in = for_in.inner_for_in
+    return frozenset(out)
+
+
+def _comprehension_reads(comp: cst.CSTNode) -> frozenset[str]:
+    """What a comprehension reads from its enclosing scope: everything inside it but the names it
+    binds (``{k: v.cpu() for k, v in sd.items()}`` reads ``sd``, not an outer ``k`` or ``v``), plus
+    its first iterable, which Python evaluates outside it."""
+    bound = comprehension_bound(comp)
+    inner: set[str] = set()
+    for child in node_children(comp):
+        inner |= names_read(child)
+    out = {n for n in inner if n.split(".", 1)[0] not in bound}
+    return frozenset(out) | names_read(comp.for_in.iter)
+
+
+def comprehension_scoped(node: cst.CSTNode) -> set[int]:
+    """ids of the Name/Attribute nodes below ``node`` that read a name bound by an enclosing
+    comprehension inside ``node`` (and so are not reads of the function's variable of that name)."""
+    out: set[int] = set()
+    for comp in iter_descendants(node):
+        if type(comp) not in _COMPREHENSIONS:
+            continue
+        bound = comprehension_bound(comp)
+        first_iter = {id(d) for d in iter_descendants(comp.for_in.iter)}
+        for d in iter_descendants(comp):
+            if id(d) in first_iter:
+                continue
+            if type(d) is cst.Name and d.value in bound:
+                out.add(id(d))
+            elif type(d) is cst.Attribute:
+                root = dotted_name(d)
+                if root and root.split(".", 1)[0] in bound:
+                    out.add(id(d))
+    return out
 
 
 def iter_descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:

@@ -286,8 +286,8 @@ def _data_taint(facts: Facts, f: Function, _depth: int) -> set[str]:
     assigned = {t for a in f.assigns for t in a.targets} | {t for lp in f.loops.values() for t in lp.targets}
     clean = {n for n in tainted if n not in assigned and n not in f.params and not METRIC_NAME.search(last(n))}
     clean |= {p for p in f.params if p in tainted and _param_carries_data(facts, f, p, _depth)}
-    for e in flow.source_edges(facts, f, flow.VAL):  # read straight from the shards or their loader
-        clean.update(e.targets)
+    for _, targets in flow.source_targets(facts, f, flow.VAL):  # read straight from the shards or their loader
+        clean.update(targets)
     calls = {id(c.node): c for c in f.calls}
     for _ in range(6):
         before = len(clean)

@@ -50,8 +50,9 @@ class ValInArtifact(Rule):
                         continue
                     hit = sorted(n for n in c.reads if n in tainted and not METRIC.search(n.rsplit(".", 1)[-1])
                                  and not n.startswith("<"))
-                    if q.endswith((".write", ".write_bytes")) and not re.search(r"final_model|artifact|\.pt|\.ptz|model", facts.code(c.node)):
-                        continue  # a write that is not the artifact (logs, results)
+                    if (q.endswith((".write", ".write_bytes")) or q == "json.dump") and \
+                            not re.search(r"final_model|artifact|\.pt|\.ptz|model", facts.code(c.node)):
+                        continue  # a write that is not the artifact (logs, a results summary)
                     if hit:
                         yield ctx.finding(self, facts, c.node,
                                           f"`{c.func}` serialises `{hit[0]}`, which is derived from validation tokens")
@@ -99,6 +100,33 @@ class ValInArtifact(Rule):
                 save_checkpoint(model, 100, val_bpb)
             """,
             trap="a checkpoint that records the val_bpb scalar (PR #1632 save_checkpoint)",
+        ),
+        Example(
+            """
+            import json
+            def main(model, val_tokens, eval_val):
+                val_loss, val_bpb = eval_val(model, val_tokens)
+                summary = {"val_loss": val_loss, "val_bpb": val_bpb, "tokens": int(val_tokens.numel())}
+                with open("results.json", "w") as fh:
+                    json.dump(summary, fh)
+            """,
+            trap="a results summary of the evaluation written as JSON is reporting, not the artifact",
+        ),
+        Example(
+            """
+            import glob, torch
+            VAL_FILES = "data/fineweb_val_*.bin"
+            def load_validation_tokens(pattern):
+                return torch.cat([torch.load(f) for f in sorted(glob.glob(pattern))])
+            def main(base_model, eval_val):
+                for k, v in sorted({"val_files": VAL_FILES}.items()):
+                    print(f"{k}: {v}")
+                val_bpb = eval_val(base_model, load_validation_tokens(VAL_FILES))
+                sd_cpu = {k: v.detach().cpu() for k, v in base_model.state_dict().items()}
+                torch.save(sd_cpu, "final_model.pt")
+            """,
+            trap="comprehension variables are the comprehension's own: the `k, v` of a logging loop over "
+                 "val settings do not reach the saved state dict",
         ),
     )
     INVALID = (

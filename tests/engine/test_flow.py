@@ -157,3 +157,89 @@ def test_normalising_sources_does_not_need_the_facts_module():
             "print(sorted(m for m in sys.modules if m in ('golfcheck.facts', 'golfcheck.flow')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+SETTINGS_AND_TRAINER = """
+import glob, os
+import numpy as np
+import torch
+
+def default_byte_files(root):
+    return os.path.join(root, "fineweb_val_bytes_*.bin")
+
+class Hyperparameters:
+    def __init__(self):
+        self.data_dir = os.environ.get("DATA_DIR", "./data/")
+        self.val_files = os.environ.get("VAL_FILES", os.path.join(self.data_dir, "fineweb_val_*.bin"))
+        self.byte_files = os.environ.get("BYTE_FILES", default_byte_files(self.data_dir)).strip()
+        alt = os.environ.get("ALT_FILES", "").strip()
+        self.alt_files = alt if alt else self.val_files
+
+class ValidationData:
+    def __init__(self, h):
+        self.tokens = np.concatenate([np.fromfile(f, dtype=np.uint16) for f in sorted(glob.glob(h.val_files))])
+
+def evaluate(model, val_data):
+    return float(model(torch.from_numpy(val_data.tokens)).mean())
+
+def train_model(h, val_data):
+    model = torch.nn.Linear(h.dim, h.dim)
+
+    def lr_at(step):
+        return step / 10
+    for step in range(10):
+        lr_at(step)
+    summary = {"val_loss": evaluate(model, val_data)}
+    return model, summary
+
+def main():
+    h = Hyperparameters()
+    val_data = ValidationData(h)
+    model, summary = train_model(h, val_data)
+    sd = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    for k, v in sorted({"val_files": h.val_files}.items()):
+        print(k, v)
+    torch.save(sd, "final_model.pt")
+    return summary
+"""
+
+
+def test_a_settings_object_holding_the_shard_pattern_is_not_validation_data():
+    facts = facts_of(SETTINGS_AND_TRAINER)
+    main = fn(facts, "main")
+    val = flow.names(facts, main)
+    # the pattern is a source attribute (h.val_files is followed where it is read) ...
+    assert "h.val_files" in val
+    # ... but the object that holds it, and what is built from it, are not validation data
+    assert "h" not in val
+    # the loader object fills an attribute from the shards: that is data
+    assert "val_data" in val
+    assert "ValidationData.__init__" in flow.source_returns(facts)
+    assert "Hyperparameters.__init__" not in flow.source_returns(facts)
+
+
+def test_unpacking_a_returned_tuple_narrows_per_element():
+    facts = facts_of(SETTINGS_AND_TRAINER)
+    main = fn(facts, "main")
+    val = flow.names(facts, main)
+    # train_model returns (model, summary): only the summary reads the validation data
+    assert "summary" in val
+    assert "model" not in val
+    line = next(i for i, t in enumerate(SETTINGS_AND_TRAINER.lstrip("\n").splitlines(), 1) if "torch.save" in t)
+    assert flow.value_at(facts, main, {"summary"}, line)
+    assert not flow.value_at(facts, main, {"model"}, line)
+
+
+def test_returns_of_nested_functions_are_not_the_functions_returns():
+    facts = facts_of(SETTINGS_AND_TRAINER)
+    (ret,) = flow.returned(fn(facts, "train_model"))
+    assert facts.code(ret.value) == "model, summary"
+
+
+def test_comprehension_variables_are_the_comprehensions_own():
+    facts = facts_of(SETTINGS_AND_TRAINER)
+    main = fn(facts, "main")
+    val = flow.names(facts, main)
+    # `k, v` of the logging loop carry the shard pattern; the state-dict comprehension binds its own
+    assert "v" in val
+    assert "sd" not in val
