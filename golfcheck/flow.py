@@ -264,8 +264,22 @@ def _memo(facts: Facts, key, compute):
     return memo[key]
 
 
-def function_flow(facts: Facts, fn: Function) -> FunctionFlow:
-    return _memo(facts, ("flow", fn.qualname), lambda: FunctionFlow(facts, fn))
+def function_flow(facts: Facts | None, fn: Function) -> FunctionFlow:
+    """The value flow of ``fn`` (built once, kept on the function)."""
+    hit = fn.__dict__.get("_flow")
+    if hit is None:
+        hit = fn.__dict__["_flow"] = FunctionFlow(facts, fn)
+    return hit
+
+
+def derived(fn: Function, seeds: Iterable[str], within=None, augmenting: bool = False) -> set[str]:
+    """Names of ``fn`` that take their value from ``seeds`` by assignment, unpacking, loop targets
+    or mutating calls (``+=`` accumulations count only when ``augmenting``); ``within`` (a loop)
+    keeps to the edges inside that loop's body."""
+    def skip(e: Edge) -> bool:
+        return (e.op is not None and not augmenting) or \
+            (within is not None and not within.line <= e.line <= within.end_line)
+    return function_flow(None, fn).forward(seeds, skip=skip)
 
 
 # ---------------------------------------------------------------------------------------- returns and calls
@@ -890,5 +904,5 @@ def before(fn: Function, a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 
 __all__ = ["VAL", "TRAIN", "Edge", "FunctionFlow", "function_flow", "returned", "return_reads", "call_results",
-           "is_chain_of", "holds_source", "source_edges", "source_targets", "source_attributes", "source_returns", "source_params",
+           "is_chain_of", "derived", "holds_source", "source_edges", "source_targets", "source_attributes", "source_returns", "source_params",
            "names", "value_at", "before"]

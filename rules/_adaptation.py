@@ -187,15 +187,7 @@ def _val_steps(facts: Facts, f: Function) -> list[CallSite]:
 
 
 def _derived(f: Function, seeds: set[str]) -> set[str]:
-    out = set(seeds)
-    for _ in range(5):
-        before = len(out)
-        for a in f.assigns:
-            if a.reads & out and not a.op:
-                out.update(a.targets)
-        if len(out) == before:
-            break
-    return out
+    return flow.derived(f, seeds)
 
 
 def _score_accumulators(f: Function) -> list:
@@ -253,15 +245,7 @@ def _is_repeat(f: Function, loop: Loop) -> bool:
     it = node.iter
     if not (isinstance(it, cst.Call) and dotted_name(it.func) == "range"):
         return False
-    derived = set(loop.targets)
-    inside = [a for a in f.assigns if loop.id in a.ctx.loops]
-    for _ in range(5):
-        before = len(derived)
-        for a in inside:
-            if a.reads & derived:
-                derived.update(a.targets)
-        if len(derived) == before:
-            break
+    derived = flow.derived(f, set(loop.targets), within=loop, augmenting=True)
     for s in f.subscripts:
         if loop.id in s.ctx.loops and s.index_reads & derived:
             return False

@@ -162,11 +162,7 @@ def train_data_names(facts: Facts, f: Function) -> set[str]:
         if any(TRAIN_FILES.search(n) for n in a.reads) or any(
                 isinstance(s, str) and "fineweb_train_" in s for s in (strings_in(a.value) if a.value is not None else [])):
             names.update(a.targets)
-    for _ in range(3):
-        for a in f.assigns:
-            if a.reads & names and not a.op:
-                names.update(a.targets)
-    return names
+    return flow.derived(f, names)
 
 
 def timer_starts(f: Function) -> list:
