@@ -239,11 +239,28 @@ class FunctionFlow:
             if not e.augments:
                 break
         loops = self._loops_at(pos)
+        kill = out[-1] if out and not out[-1].augments and out[-1].kind != "loop" else None
+        if kill is not None and self._dominates(kill.line, pos[0]):
+            # a definition earlier in the same pass that always runs before the read hides the
+            # later ones of every loop around both (``chunk = ...; n // chunk`` in a training loop)
+            loops = [lp for lp in loops if not lp.line < kill.line <= lp.end_line]
         if loops:
             for e in ds:
                 if e.pos >= pos and any(lp.line <= e.line <= lp.end_line for lp in loops) and e not in out:
                     out.append(e)
         return out
+
+    def _dominates(self, line: int, read: int) -> bool:
+        """Does a statement at ``line`` always run before a read at ``read`` later in the same pass:
+        every ``if`` branch and loop around the statement also holds the read?"""
+        for _, start, body_end, else_start, end in self.fn.ifs:
+            for lo, hi in ((start + 1 if body_end > start else start, body_end), (else_start, end)):
+                if lo <= line <= hi and not lo <= read <= hi:
+                    return False
+        for lp in self.fn.loops.values():
+            if lp.line < line <= lp.end_line and not lp.line < read <= lp.end_line:
+                return False
+        return line <= read
 
     def _inside(self, loop_edge: Edge, pos: tuple[int, int]) -> bool:
         for lp in self.fn.loops.values():
@@ -842,9 +859,15 @@ def value_at(facts: Facts, fn: Function, reads: Iterable[str], pos, kind: str = 
         pos = (int(pos), 10 ** 6)
     fl = function_flow(facts, fn)
     params = source_params(facts, fn, kind) | _name_seeds(facts, fn, kind)
-    sources = {id(e): ts for e, ts in source_targets(facts, fn, kind)}
+    t = _analysis(facts, kind)
+    # straight from a source: a literal, attribute or external loader, or a local function that
+    # returns source data whatever it is given; a call that returns what its arguments hold is
+    # followed through those arguments, as defined at the call
+    intrinsic = {id(e) for e, _, local in t.calls.get(fn.qualname, []) if any(g.qualname in t.returns for g in local)}
+    intrinsic |= {id(e) for e in t.static.get(fn.qualname, [])}
+    sources = {id(e): ts for e, ts in source_targets(facts, fn, kind) if id(e) in intrinsic}
     attrs = source_attributes(facts, kind)
-    narrow = _analysis(facts, kind).reads_of.get(fn.qualname, {})
+    narrow = t.reads_of.get(fn.qualname, {})
     seen: set[tuple[str, tuple[int, int]]] = set()
 
     def walk(ns: Iterable[str], at: tuple[int, int], depth: int) -> bool:

@@ -243,3 +243,53 @@ def test_comprehension_variables_are_the_comprehensions_own():
     # `k, v` of the logging loop carry the shard pattern; the state-dict comprehension binds its own
     assert "v" in val
     assert "sd" not in val
+
+
+def test_a_definition_that_always_runs_first_hides_the_loops_later_ones():
+    facts = facts_of("""
+        def main(model, opt, loader, val_tokens, warmup, dim):
+            loader = Loader(loader)
+            for step in range(100):
+                if step < warmup:
+                    chunk = dim * 8
+                    batch = max(chunk, 4096 // chunk * chunk)
+                else:
+                    batch = 4096
+                x = loader.next_batch(batch)
+                model(x).backward()
+                opt.step()
+                if step == 50:
+                    for ci in range(4):
+                        chunk = val_tokens[ci * 2048:(ci + 1) * 2048]
+                        model(chunk)
+
+        class Loader:
+            def __init__(self, tokens):
+                self.tokens = tokens
+            def next_batch(self, n):
+                return self.tokens.view(n, -1)
+    """)
+    main = fn(facts, "main")
+    # `chunk` is redefined from val_tokens later in the loop, but the read at line 6 always sees line 5
+    assert not flow.value_at(facts, main, {"chunk"}, 6)
+    assert not flow.value_at(facts, main, {"batch"}, 9)
+    # the loader's batch is shaped by `batch`: flow-insensitively that could be the val chunk,
+    # but as defined at the call it is not
+    assert "x" in flow.names(facts, main)
+    assert not flow.value_at(facts, main, {"x"}, 10)
+    # without the definition just before it, the back edge would carry the later value
+    assert flow.value_at(facts, main, {"chunk"}, 15)
+
+
+def test_a_conditional_definition_does_not_hide_the_back_edge():
+    facts = facts_of("""
+        def main(model, val_tokens, flag):
+            buf = None
+            for i in range(10):
+                if flag:
+                    buf = i
+                model(buf)
+                buf = val_tokens[i]
+    """)
+    main = fn(facts, "main")
+    assert flow.value_at(facts, main, {"buf"}, 6)
