@@ -50,9 +50,11 @@ def sample_tree(root: Path, n: int, seed: int = 0) -> Path:
 
 def run_audit(paths: list[Path], jobs: int) -> tuple[float, float, int]:
     from golfcheck.api import audit_paths
+    from golfcheck.engine import Options
 
     c0, t0 = cpu_seconds(), time.perf_counter()
-    report = audit_paths([str(p) for p in paths], jobs=jobs)
+    # every file audited afresh: the result cache would answer the second worker count from the first
+    report = audit_paths([str(p) for p in paths], Options(cache=False), jobs=jobs)
     return time.perf_counter() - t0, cpu_seconds() - c0, len(report.findings)
 
 
