@@ -33,7 +33,7 @@ import libcst as cst
 from golfcheck.facts import (MODULE, VAL_LOADERS, VAL_NAME, VAL_STRING, Facts, Function, iter_descendants,
                              names_read)
 from golfcheck.source import dotted_name
-from golfcheck.tree import comprehension_scoped, walk
+from golfcheck.tree import comprehension_scoped
 
 VAL = "val"
 TRAIN = "train"
@@ -306,10 +306,10 @@ def returned(fn: Function) -> list[cst.Return]:
     if out is None:
         out = []
         if fn.node is not None:
-            nested = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
-            for d in walk(fn.node.body, prune=lambda n: isinstance(n, nested)):
-                if isinstance(d, cst.Return) and d.value is not None:
-                    out.append(d)
+            kinds = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+            nodes = [d for d in iter_descendants(fn.node.body) if isinstance(d, (cst.Return, *kinds))]
+            inner = {id(r) for d in nodes if isinstance(d, kinds) for r in iter_descendants(d) if isinstance(r, cst.Return)}
+            out = [d for d in nodes if isinstance(d, cst.Return) and d.value is not None and id(d) not in inner]
         fn.__dict__["_returned"] = out
     return out
 
