@@ -21,7 +21,7 @@ DATE = re.compile(r"(20\d\d-\d\d-\d\d)")
 
 def record_date(root: Path, submission_json: dict | None = None) -> str | None:
     """The record's date: the folder name's YYYY-MM-DD prefix, else submission.json's ``date``."""
-    m = DATE.match(root.name)
+    m = DATE.match(Path(root).resolve().name)  # `check .` names the folder it is run in
     if m:
         return m.group(1)
     if submission_json and isinstance(submission_json.get("date"), str):

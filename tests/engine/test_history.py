@@ -1,6 +1,7 @@
 """--history: errors on records dated before a rule's ruling become warnings naming the precedent."""
 
 import json
+from pathlib import Path
 
 from golfcheck.findings import Finding, Severity
 from golfcheck.history import apply_history, record_date
@@ -15,6 +16,14 @@ def test_record_date_from_folder_name_then_json(tmp_path):
     assert record_date(tmp_path / "2026-04-16_SmearGate") == "2026-04-16"
     assert record_date(tmp_path / "MyRun", {"date": "2026-03-20T12:00:00Z"}) == "2026-03-20"
     assert record_date(tmp_path / "MyRun", {}) is None
+
+
+def test_record_date_of_the_current_folder(tmp_path, monkeypatch):
+    # `golfcheck check .` inside a dated folder: "." has no name of its own
+    folder = tmp_path / "2026-04-05_SLOT24"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    assert record_date(Path(".")) == "2026-04-05"
 
 
 def test_error_before_ruling_becomes_warning():
