@@ -852,6 +852,19 @@ def names(facts: Facts, fn: Function, kind: str = VAL) -> frozenset[str]:
     return _analysis(facts, kind).names.get(fn.qualname, frozenset())
 
 
+def _direct_sources(facts: Facts, fn: Function, kind: str) -> dict[int, tuple[str, ...]]:
+    """Edges of ``fn`` that take source data whatever the values around them, by id, with their
+    targets: a literal, attribute or external loader, or a local function that returns source data
+    whatever it is given. A call that returns what its arguments hold is not here: :func:`value_at`
+    follows it through those arguments, as defined at the call."""
+    def compute():
+        t = _analysis(facts, kind)
+        direct = {id(e) for e, _, local in t.calls.get(fn.qualname, []) if any(g.qualname in t.returns for g in local)}
+        direct |= {id(e) for e in t.static.get(fn.qualname, [])}
+        return {id(e): ts for e, ts in source_targets(facts, fn, kind) if id(e) in direct}
+    return _memo(facts, ("direct", kind, fn.qualname), compute)
+
+
 def value_at(facts: Facts, fn: Function, reads: Iterable[str], pos, kind: str = VAL) -> bool:
     """Do ``reads``, as defined where they are read at ``pos`` ((line, col) or a line), derive from
     ``kind`` data? Each name's reaching definitions decide, followed back through what they read."""
@@ -859,15 +872,9 @@ def value_at(facts: Facts, fn: Function, reads: Iterable[str], pos, kind: str = 
         pos = (int(pos), 10 ** 6)
     fl = function_flow(facts, fn)
     params = source_params(facts, fn, kind) | _name_seeds(facts, fn, kind)
-    t = _analysis(facts, kind)
-    # straight from a source: a literal, attribute or external loader, or a local function that
-    # returns source data whatever it is given; a call that returns what its arguments hold is
-    # followed through those arguments, as defined at the call
-    intrinsic = {id(e) for e, _, local in t.calls.get(fn.qualname, []) if any(g.qualname in t.returns for g in local)}
-    intrinsic |= {id(e) for e in t.static.get(fn.qualname, [])}
-    sources = {id(e): ts for e, ts in source_targets(facts, fn, kind) if id(e) in intrinsic}
+    sources = _direct_sources(facts, fn, kind)
     attrs = source_attributes(facts, kind)
-    narrow = t.reads_of.get(fn.qualname, {})
+    narrow = _analysis(facts, kind).reads_of.get(fn.qualname, {})
     seen: set[tuple[str, tuple[int, int]]] = set()
 
     def walk(ns: Iterable[str], at: tuple[int, int], depth: int) -> bool:
